@@ -1,0 +1,150 @@
+"""Parsing POSTed articles by hand, so every mistake gets a 4xx that says what to fix."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from service.errors import BadRequestError, PayloadTooLargeError, UnsupportedMediaError
+from service.extraction.dates import find_published_date
+from service.store.repository import ArticleInput
+
+
+class ArticleIn(BaseModel):
+    """An article to extract from. Only ``text`` is required."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "text": "At least 40 civilians were killed on Friday as airstrikes pounded "
+                    "Douma, the Syrian Observatory for Human Rights said.",
+                    "title": "Airstrikes pound Douma",
+                    "url": "https://example.org/news/douma",
+                    "source": "Example News",
+                    "published_date": "2018-04-07",
+                }
+            ]
+        },
+    )
+
+    text: str = Field(description="The article text, as plain text.")
+    title: str | None = Field(default=None, max_length=500)
+    url: str | None = Field(default=None, max_length=2000)
+    source: str | None = Field(default=None, max_length=200, description="Publisher.")
+    published_date: dt.date | None = Field(
+        default=None,
+        description="ISO date; resolves 'on Friday'. Read from a 'Published:' line if absent.",
+    )
+
+
+class BatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    articles: list[ArticleIn] = Field(min_length=1)
+
+
+def _media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def _problems(error: ValidationError, prefix: str = "") -> str:
+    parts = []
+    for item in error.errors(include_url=False):
+        where = ".".join(str(p) for p in item["loc"]) or "body"
+        parts.append(f"{prefix}{where}: {item['msg']}")
+    return "; ".join(parts)
+
+
+def _json_body(raw: bytes) -> Any:
+    try:
+        return json.loads(raw)
+    except UnicodeDecodeError as exc:
+        raise BadRequestError("body is not UTF-8 encoded") from exc
+    except json.JSONDecodeError as exc:
+        raise BadRequestError(
+            f"body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from exc
+
+
+def _checked(item: ArticleIn, max_chars: int, where: str = "") -> ArticleInput:
+    text = item.text.strip()
+    if not text:
+        raise BadRequestError(f"{where}text is empty; send the article's text")
+    if len(text) > max_chars:
+        raise PayloadTooLargeError(
+            f"{where}text has {len(text)} characters; the limit is {max_chars} "
+            "(CONFLICT_MAX_ARTICLE_CHARS)"
+        )
+    published = item.published_date or find_published_date(text)
+    return ArticleInput(
+        text=item.text,
+        title=item.title or _headline(text),
+        url=item.url,
+        source=item.source,
+        published_date=published,
+    )
+
+
+def _headline(text: str) -> str | None:
+    """A first line that reads like a headline (short, no final full stop)."""
+    lines = [line.strip() for line in text.split("\n") if line.strip()][:3]
+    for line in lines:
+        if line.lower().startswith("published"):
+            continue
+        if len(line.split()) <= 20 and not line.endswith((".", "!", "?", '"', "\u201d")):
+            return line
+        return None
+    return None
+
+
+def parse_article(content_type: str | None, raw: bytes, max_chars: int) -> ArticleInput:
+    media = _media_type(content_type)
+    if media == "application/json":
+        body = _json_body(raw)
+        if not isinstance(body, dict):
+            raise BadRequestError('body must be a JSON object like {"text": "..."}')
+        try:
+            item = ArticleIn.model_validate(body)
+        except ValidationError as exc:
+            raise BadRequestError(_problems(exc)) from exc
+        return _checked(item, max_chars)
+    if media == "text/plain":
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise BadRequestError("body is not UTF-8 encoded text") from exc
+        return _checked(ArticleIn(text=text), max_chars)
+    raise UnsupportedMediaError(
+        f"content type {media or '(none)'!r} is not supported; send application/json "
+        '({"text": "..."}) or text/plain'
+    )
+
+
+def parse_batch(
+    content_type: str | None, raw: bytes, max_chars: int, max_items: int
+) -> list[ArticleInput]:
+    media = _media_type(content_type)
+    if media != "application/json":
+        raise UnsupportedMediaError(
+            f"content type {media or '(none)'!r} is not supported; send application/json "
+            '({"articles": [{"text": "..."}, ...]})'
+        )
+    body = _json_body(raw)
+    if not isinstance(body, dict):
+        raise BadRequestError('body must be a JSON object like {"articles": [{"text": "..."}]}')
+    try:
+        batch = BatchIn.model_validate(body)
+    except ValidationError as exc:
+        raise BadRequestError(_problems(exc)) from exc
+    if len(batch.articles) > max_items:
+        raise PayloadTooLargeError(
+            f"{len(batch.articles)} articles in one batch; the limit is {max_items} "
+            "(CONFLICT_MAX_BATCH_ARTICLES)"
+        )
+    return [
+        _checked(item, max_chars, where=f"articles.{n}.") for n, item in enumerate(batch.articles)
+    ]

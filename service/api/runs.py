@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from litestar import Controller, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+
+from service.store.read_models import RunRead
+from service.store.repository import Store
+
+
+class RunController(Controller):
+    path = "/runs"
+    tags = ["runs"]
+
+    @get(
+        "/{run_id:int}",
+        operation_id="getRun",
+        summary="Status of an extraction run: pending, running, succeeded or failed (with error)",
+        sync_to_thread=True,
+    )
+    def get_run(self, store: NamedDependency[Store], run_id: FromPath[int]) -> RunRead:
+        return store.get_run(run_id)

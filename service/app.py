@@ -1,0 +1,150 @@
+"""The application factory. Nothing connects or reads the environment at import time."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+
+import httpx
+import structlog
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+
+from service.api.articles import ArticleController
+from service.api.health import HealthController
+from service.api.records import ActorController, EventController, FigureController
+from service.api.runs import RunController
+from service.articles import ArticleService
+from service.errors import EXCEPTION_HANDLERS
+from service.extraction.pipeline import ExtractionPipeline
+from service.extraction.prompts import load_prompt
+from service.llm import SentenceLLM, build_openai_client
+from service.settings import Settings
+from service.store.database import create_db_engine
+from service.store.repository import Store
+from service.worker import ExtractionWorkers
+
+
+@dataclass(slots=True)
+class Runtime:
+    store: Store
+    articles: ArticleService
+    llm_base_url: str
+    llm_http: httpx.AsyncClient
+
+
+def configure_logging(settings: Settings) -> None:
+    level = logging.getLevelNamesMapping().get(settings.log_level.upper(), logging.INFO)
+    renderer: structlog.typing.Processor = (
+        structlog.processors.JSONRenderer()
+        if settings.log_json
+        else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    structlog.configure(
+        processors=[
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso"),
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+    )
+
+
+def _runtime(state: State) -> Runtime:
+    value: Runtime = state.runtime
+    return value
+
+
+def _store(state: State) -> Store:
+    return _runtime(state).store
+
+
+def _articles(state: State) -> ArticleService:
+    return _runtime(state).articles
+
+
+def _llm_base_url(state: State) -> str:
+    return _runtime(state).llm_base_url
+
+
+def _llm_http(state: State) -> httpx.AsyncClient:
+    return _runtime(state).llm_http
+
+
+async def _start_local_model(settings: Settings, stack: AsyncExitStack) -> str:
+    """Assemble and start the embedded model; return its OpenAI-compatible base URL."""
+    from service.local_model.runtime import start_local_model
+
+    return await start_local_model(settings, stack)
+
+
+def create_app(
+    settings: Settings | None = None, *, llm_http_client: httpx.AsyncClient | None = None
+) -> Litestar:
+    """Build the service. ``llm_http_client`` is the test seam (e.g. an httpx.MockTransport)."""
+    settings = settings or Settings()
+    configure_logging(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            engine = create_db_engine(settings.database_url)
+            stack.callback(engine.dispose)
+            store = Store(engine)
+            base_url = settings.llm_base_url or await _start_local_model(settings, stack)
+            http = llm_http_client or httpx.AsyncClient(timeout=settings.llm_timeout_s)
+            if llm_http_client is None:
+                stack.push_async_callback(http.aclose)
+            llm = SentenceLLM(build_openai_client(settings, base_url, http), settings)
+
+            def pipeline_for(prompt_version: str) -> ExtractionPipeline:
+                return ExtractionPipeline(
+                    llm.extract, load_prompt(prompt_version), settings.llm_concurrency
+                )
+
+            load_prompt(settings.prompt_version)  # fail at start-up on a missing prompt file
+            workers = ExtractionWorkers(store, pipeline_for, settings.workers)
+            await workers.start()
+            stack.push_async_callback(workers.stop)
+            app.state.runtime = Runtime(
+                store=store,
+                articles=ArticleService(
+                    store, workers, settings.llm_model, settings.prompt_version
+                ),
+                llm_base_url=base_url,
+                llm_http=http,
+            )
+            yield
+
+    return Litestar(
+        route_handlers=[
+            ArticleController,
+            RunController,
+            EventController,
+            ActorController,
+            FigureController,
+            HealthController,
+        ],
+        dependencies={
+            "settings": Provide(lambda: settings, sync_to_thread=False),
+            "store": Provide(_store, sync_to_thread=False),
+            "articles": Provide(_articles, sync_to_thread=False),
+            "llm_base_url": Provide(_llm_base_url, sync_to_thread=False),
+            "llm_http": Provide(_llm_http, sync_to_thread=False),
+        },
+        lifespan=[lifespan],
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        request_max_body_size=settings.max_article_chars * 4 * settings.max_batch_articles + 65536,
+        openapi_config=OpenAPIConfig(
+            title="Conflict news extraction",
+            version="0.1.0",
+            description="Events, actors and figures extracted from conflict news, grounded "
+            "in the article text by character offsets.",
+            path="/schema",
+        ),
+        debug=False,
+    )

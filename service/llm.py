@@ -1,0 +1,151 @@
+"""The LLM seam: an OpenAI-compatible client wrapped by instructor, configured by settings only."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import instructor
+import openai
+from instructor.core import InstructorRetryException
+from instructor.core.exceptions import IncompleteOutputException
+from instructor.core.hooks import HookName, Hooks
+from pydantic import ValidationError
+
+from service.errors import LLMOutputError, LLMUnavailableError
+from service.extraction.drafts import SentenceFacts, salvage
+from service.settings import InstructorMode, Settings
+
+_MODES = {
+    InstructorMode.TOOLS: instructor.Mode.TOOLS,
+    InstructorMode.JSON_SCHEMA: instructor.Mode.JSON_SCHEMA,
+    InstructorMode.JSON: instructor.Mode.JSON,
+}
+
+
+@dataclass(slots=True)
+class CallStats:
+    calls: int = 0
+    retries: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    seconds: float = 0.0
+
+    def add(self, other: CallStats) -> None:
+        self.calls += other.calls
+        self.retries += other.retries
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+        self.seconds += other.seconds
+
+
+@dataclass(slots=True)
+class SentenceOutcome:
+    facts: SentenceFacts
+    stats: CallStats
+    dropped: list[str] = field(default_factory=list)
+
+
+def build_openai_client(
+    settings: Settings, base_url: str, http_client: httpx.AsyncClient | None = None
+) -> openai.AsyncOpenAI:
+    return openai.AsyncOpenAI(
+        base_url=base_url,
+        api_key=settings.llm_api_key.get_secret_value(),
+        timeout=settings.llm_timeout_s,
+        max_retries=settings.llm_http_retries,
+        http_client=http_client,
+    )
+
+
+class SentenceLLM:
+    """Asks the model for one sentence's facts, re-asking with validation errors."""
+
+    def __init__(self, client: openai.AsyncOpenAI, settings: Settings) -> None:
+        self._client = instructor.from_openai(client, mode=_MODES[settings.llm_mode])
+        self.model = settings.llm_model
+        self._max_retries = settings.llm_max_retries
+        self._max_tokens = settings.llm_max_tokens
+        self._temperature = settings.llm_temperature
+
+    async def extract(
+        self, messages: list[dict[str, str]], context: dict[str, Any]
+    ) -> SentenceOutcome:
+        stats = CallStats()
+        hooks = Hooks()
+
+        def on_response(response: Any) -> None:
+            stats.calls += 1
+            usage = getattr(response, "usage", None)
+            if usage is not None:
+                stats.prompt_tokens += int(getattr(usage, "prompt_tokens", 0) or 0)
+                stats.completion_tokens += int(getattr(usage, "completion_tokens", 0) or 0)
+
+        def on_parse_error(*_: Any, **__: Any) -> None:
+            stats.retries += 1
+
+        hooks.on(HookName.COMPLETION_RESPONSE, on_response)
+        hooks.on(HookName.PARSE_ERROR, on_parse_error)
+        started = time.perf_counter()
+        try:
+            facts = await self._client.create(
+                model=self.model,
+                response_model=SentenceFacts,
+                messages=messages,  # type: ignore[arg-type]
+                context=context,
+                max_retries=self._max_retries + 1,
+                hooks=hooks,
+                max_tokens=self._max_tokens,
+                temperature=self._temperature,
+            )
+            return SentenceOutcome(facts=facts, stats=stats)
+        except InstructorRetryException as exc:
+            cause = exc.__cause__
+            if isinstance(cause, openai.APIError):
+                raise _unavailable(cause) from exc
+            # Every re-ask failed validation: keep the items that do validate, count the rest.
+            stats.retries = max(stats.retries - 1, 0)
+            raw = _arguments_of(exc.last_completion)
+            if raw is None:
+                raise LLMOutputError(f"model output could not be parsed: {exc}") from exc
+            facts, dropped = salvage(raw, context)
+            return SentenceOutcome(facts=facts, stats=stats, dropped=dropped)
+        except IncompleteOutputException as exc:
+            raise LLMOutputError(
+                f"model output was cut at max_tokens={self._max_tokens}; raise "
+                "CONFLICT_LLM_MAX_TOKENS"
+            ) from exc
+        except openai.APIError as exc:
+            raise _unavailable(exc) from exc
+        finally:
+            stats.seconds = time.perf_counter() - started
+
+
+def _unavailable(exc: openai.APIError) -> LLMUnavailableError:
+    status = getattr(exc, "status_code", None)
+    where = f"HTTP {status}" if status else type(exc).__name__
+    return LLMUnavailableError(f"LLM endpoint failed ({where}): {exc}")
+
+
+def _arguments_of(completion: Any) -> dict[str, Any] | None:
+    """The JSON object a failed completion carried, from a tool call or the message content."""
+    try:
+        message = completion.choices[0].message
+    except (AttributeError, IndexError, TypeError):
+        return None
+    candidates: list[str] = []
+    for call in getattr(message, "tool_calls", None) or []:
+        candidates.append(call.function.arguments)
+    if getattr(message, "content", None):
+        candidates.append(message.content)
+    for candidate in candidates:
+        try:
+            value = json.loads(candidate)
+        except (json.JSONDecodeError, TypeError, ValidationError):
+            continue
+        if isinstance(value, dict):
+            return value
+    return None

@@ -1,0 +1,80 @@
+"""Service configuration: one pydantic-settings object, read only when the app is created."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "CONFLICT_"
+
+
+class InstructorMode(StrEnum):
+    """The instructor modes that work against OpenAI-compatible chat endpoints."""
+
+    TOOLS = "tools"
+    JSON_SCHEMA = "json_schema"
+    JSON = "json"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    host: str = Field(default="127.0.0.1", description="Address the HTTP service binds.")
+    port: int = Field(default=8000, ge=1, le=65535)
+
+    database_url: str = Field(
+        default="sqlite:///data/conflict.db",
+        description="SQLAlchemy URL of the SQLite database.",
+    )
+
+    llm_base_url: str | None = Field(
+        default=None,
+        description="OpenAI-compatible endpoint (e.g. https://api.openai.com/v1, "
+        "http://localhost:11434/v1). Unset: the embedded local model is started.",
+    )
+    llm_model: str = Field(default="qwen2.5-coder-1.5b-instruct", description="Model name.")
+    llm_api_key: SecretStr = Field(default=SecretStr("not-needed"), description="API key.")
+    llm_mode: InstructorMode = Field(
+        default=InstructorMode.TOOLS,
+        description="instructor mode: tools (llama.cpp server, OpenAI) or json_schema "
+        "(OpenAI, vLLM, llama-server).",
+    )
+    llm_timeout_s: float = Field(default=120.0, gt=0, description="Per-request timeout.")
+    llm_max_retries: int = Field(
+        default=2, ge=0, le=10, description="Re-asks after a validation error."
+    )
+    llm_http_retries: int = Field(
+        default=2, ge=0, le=10, description="Transport retries of the openai client."
+    )
+    llm_max_tokens: int = Field(default=768, ge=16, description="Completion token cap per call.")
+    llm_temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    llm_concurrency: int = Field(
+        default=1, ge=1, le=64, description="LLM calls in flight per extraction run."
+    )
+
+    prompt_version: str = Field(default="extract.v1", description="Prompt file in prompts/.")
+
+    workers: int = Field(default=1, ge=1, le=32, description="Extraction runs processed at once.")
+    max_article_chars: int = Field(
+        default=100_000, ge=100, description="Larger article texts are refused with 413."
+    )
+    max_batch_articles: int = Field(default=100, ge=1, description="Articles per batch request.")
+    max_wait_s: float = Field(default=300.0, ge=0, description="Upper bound for ?wait=.")
+
+    local_model_dir: Path = Field(
+        default=Path("data/models"), description="Where the embedded model is assembled."
+    )
+    local_model_port: int = Field(default=8089, ge=1, le=65535)
+    local_model_threads: int = Field(default=2, ge=1)
+    local_model_ctx: int = Field(default=8192, ge=512)
+    local_model_python: str | None = Field(
+        default=None, description="Interpreter with llama_cpp installed (default: this one)."
+    )
+
+    log_level: str = Field(default="INFO")
+    log_json: bool = Field(default=False, description="Log JSON lines instead of console text.")

@@ -1,0 +1,111 @@
+"""What the API returns. Handlers never return table models."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, Field
+
+from service.store.tables import (
+    ActorBase,
+    ArticleBase,
+    EventBase,
+    ExtractionRunBase,
+    FigureBase,
+)
+
+
+class Provenance(BaseModel):
+    run_id: int
+    model: str
+    prompt_version: str
+    schema_version: str
+
+
+class RunRead(ExtractionRunBase):
+    id: int
+    article_id: int
+    dropped_detail: list[dict[str, object]] = Field(default_factory=list)
+    status_url: str
+
+
+class ActorRead(ActorBase):
+    id: int
+    article_id: int
+    provenance: Provenance
+
+
+class EventActorRead(BaseModel):
+    actor_id: int
+    name: str
+    actor_type: str
+    role: str
+
+
+class EventRead(EventBase):
+    id: int
+    article_id: int
+    actors: list[EventActorRead]
+    provenance: Provenance
+
+
+class FigureRead(FigureBase):
+    id: int
+    article_id: int
+    event_id: int | None
+    provenance: Provenance
+
+
+class ArticleSummary(ArticleBase):
+    id: int
+    content_hash: str
+    received_at: dt.datetime
+    chars: int
+    latest_run: RunRead | None
+
+
+class ArticleRead(ArticleSummary):
+    text: str
+    runs: list[RunRead]
+    events: list[EventRead]
+    actors: list[ActorRead]
+    figures: list[FigureRead]
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(
+        description="Pass as ?cursor= to get the next page; null on the last page."
+    )
+
+
+class Accepted(BaseModel):
+    """Answer to a POST of an article: where it is stored and where its extraction stands."""
+
+    article_id: int
+    created: bool
+    run: RunRead | None
+    article_url: str
+    article: ArticleRead | None = Field(
+        default=None, description="The finished extraction, when ?wait= saw it finish."
+    )
+
+
+class BatchAccepted(BaseModel):
+    items: list[Accepted]
+
+
+class Health(BaseModel):
+    status: str
+
+
+class Readiness(BaseModel):
+    status: str
+    database: str
+    llm: str
+    llm_base_url: str
+    model: str

@@ -1,0 +1,121 @@
+"""SQLModel table models. Only the store touches them; the API returns read models."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class RunStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class ArticleBase(SQLModel):
+    title: str | None = None
+    url: str | None = None
+    source: str | None = None
+    published_date: dt.date | None = None
+
+
+class Article(ArticleBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    content_hash: str = Field(index=True, unique=True, max_length=64)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    received_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class ExtractionRunBase(SQLModel):
+    status: RunStatus = Field(default=RunStatus.PENDING)
+    attempts: int = 0
+    error: str | None = None
+    model: str
+    prompt_version: str
+    schema_version: str
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    llm_calls: int = 0
+    retries: int = 0
+    dropped: int = 0
+    llm_seconds: float = 0.0
+    wall_seconds: float = 0.0
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    started_at: dt.datetime | None = None
+    finished_at: dt.datetime | None = None
+
+
+class ExtractionRun(ExtractionRunBase, table=True):
+    __table_args__ = (Index("ix_run_status_id", "status", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: int = Field(foreign_key="article.id", index=True)
+    dropped_detail: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class GroundedBase(SQLModel):
+    evidence: str
+    start: int
+    end: int
+
+
+class ActorBase(GroundedBase):
+    name: str = Field(index=True)
+    actor_type: str
+
+
+class Actor(ActorBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="extractionrun.id", index=True)
+    article_id: int = Field(foreign_key="article.id", index=True)
+
+
+class EventBase(GroundedBase):
+    event_type: str = Field(index=True)
+    sub_event_type: str = Field(index=True)
+    summary: str
+    location: str | None = Field(default=None, index=True)
+    date: dt.date | None = Field(default=None, index=True)
+    date_precision: str
+    date_text: str | None = None
+    reported_by: str | None = None
+    sentence: int
+
+
+class Event(EventBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="extractionrun.id", index=True)
+    article_id: int = Field(foreign_key="article.id", index=True)
+
+
+class EventActor(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("event_id", "actor_id", "role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True)
+    actor_id: int = Field(foreign_key="actor.id", index=True)
+    role: str
+
+
+class FigureBase(GroundedBase):
+    category: str = Field(index=True)
+    population: str | None = None
+    low: int | None = None
+    high: int | None = None
+    qualifier: str
+    reported_by: str | None = None
+
+
+class Figure(FigureBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="extractionrun.id", index=True)
+    article_id: int = Field(foreign_key="article.id", index=True)
+    event_id: int | None = Field(default=None, foreign_key="event.id", index=True)
