@@ -25,6 +25,7 @@ ARTICLE = (
 def seed_script(sentence: str, attempt: int) -> Answer:
     """Correct answers for ARTICLE's sentences."""
     if sentence.startswith("At least 40 civilians"):
+        town = next(t for t in ("Douma", "Harasta", "Arbin") if t in sentence)
         return facts(
             source="Syrian Observatory for Human Rights",
             actors=[
@@ -33,10 +34,10 @@ def seed_script(sentence: str, attempt: int) -> Answer:
             ],
             events=[
                 event(
-                    "Airstrikes killed civilians in Douma.",
+                    f"Airstrikes killed civilians in {town}.",
                     "Air/drone strike",
                     against=["civilians"],
-                    location="Douma",
+                    location=town,
                 )
             ],
             figures=[figure("At least 40 civilians", "killed", 1)],
@@ -58,8 +59,12 @@ def seed_script(sentence: str, attempt: int) -> Answer:
         return facts(
             actors=[("army", "state forces")],
             events=[
-                event("The army may storm the town.", "Armed clash", by=["army"],
-                      status="hypothetical")
+                event(
+                    "The army may storm the town.",
+                    "Armed clash",
+                    by=["army"],
+                    status="hypothetical",
+                )
             ],
         )
     return facts()

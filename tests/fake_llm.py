@@ -41,7 +41,9 @@ class FakeLLM:
             return httpx.Response(404, json={"error": {"message": "not found"}})
         body = json.loads(request.content)
         self.requests.append(body)
-        asked = [m for m in body["messages"] if m["role"] == "user" and "Sentence [" in m["content"]]
+        asked = [
+            m for m in body["messages"] if m["role"] == "user" and "Sentence [" in m["content"]
+        ]
         match = _SENTENCE.search(asked[-1]["content"]) if asked else None
         sentence = match.group(2) if match else ""
         attempt = self.attempts[sentence]
@@ -51,7 +53,11 @@ class FakeLLM:
         if body.get("tools"):
             name = body["tools"][0]["function"]["name"]
             message["tool_calls"] = [
-                {"id": "call_1", "type": "function", "function": {"name": name, "arguments": answer}}
+                {
+                    "id": "call_1",
+                    "type": "function",
+                    "function": {"name": name, "arguments": answer},
+                }
             ]
         else:
             message["content"] = answer

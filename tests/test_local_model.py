@@ -288,7 +288,14 @@ def test_build_command_has_the_llama_cpp_flags() -> None:
     assert flags["--n_threads"] == flags["--n_threads_batch"] == "2"
     assert flags["--logits_all"] == "False"
     assert "--chat_format" not in flags
+    assert "--cache" not in flags
     assert LocalModelServer(config).base_url == "http://127.0.0.1:8089/v1"
+
+    cached = build_command(replace(config, prompt_cache_bytes=1 << 28, extra_args=("--seed", "1")))
+    assert cached[-8:] == [
+        "--cache", "True", "--cache_type", "ram", "--cache_size", str(1 << 28), "--seed", "1"
+    ]  # fmt: skip
+    assert LocalModelServer(replace(config, host="::1")).base_url == "http://[::1]:8089/v1"
 
 
 async def test_start_health_stop(tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
@@ -11,11 +12,11 @@ from litestar.openapi.spec import (
     RequestBody,
     Schema,
 )
-from litestar.openapi.spec.schema import SchemaDataContainer
 from litestar.params import FromPath, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
 from service.api.article_input import ArticleIn, BatchIn, parse_article, parse_batch
+from service.api.openapi import openapi_schema_of
 from service.articles import ArticleService
 from service.settings import Settings
 from service.store.read_models import Accepted, ArticleRead, ArticleSummary, BatchAccepted, Page
@@ -33,15 +34,14 @@ Limit = Annotated[int, QueryParameter(ge=1, le=500, description="Page size.")]
 Cursor = Annotated[str | None, QueryParameter(description="next_cursor of the previous page.")]
 
 
+@dataclass
 class _ArticleBody(Operation):
     def __post_init__(self) -> None:
         self.request_body = RequestBody(
             required=True,
             description="JSON article, or the bare article text as text/plain.",
             content={
-                "application/json": OpenAPIMediaType(
-                    schema=SchemaDataContainer(data_container=ArticleIn)
-                ),
+                "application/json": OpenAPIMediaType(schema=openapi_schema_of(ArticleIn)),
                 "text/plain": OpenAPIMediaType(
                     schema=Schema(type=OpenAPIType.STRING),
                     example="At least 40 civilians were killed on Friday in Douma.",
@@ -50,15 +50,12 @@ class _ArticleBody(Operation):
         )
 
 
+@dataclass
 class _BatchBody(Operation):
     def __post_init__(self) -> None:
         self.request_body = RequestBody(
             required=True,
-            content={
-                "application/json": OpenAPIMediaType(
-                    schema=SchemaDataContainer(data_container=BatchIn)
-                )
-            },
+            content={"application/json": OpenAPIMediaType(schema=openapi_schema_of(BatchIn))},
         )
 
 

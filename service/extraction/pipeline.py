@@ -42,7 +42,9 @@ from service.extraction.taxonomy import (
 )
 from service.llm import CallStats, SentenceOutcome
 
-_BOILERPLATE = re.compile(r"^(read more:|like this:?$|latest news$|image\b|advertisement$|published\b)", re.I)
+_BOILERPLATE = re.compile(
+    r"^(read more:|like this:?$|latest news$|image\b|advertisement$|published\b)", re.I
+)
 _MIN_WORDS = 4
 
 SentenceExtractor = Callable[[list[dict[str, str]], dict[str, Any]], Awaitable[SentenceOutcome]]

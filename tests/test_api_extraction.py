@@ -1,0 +1,237 @@
+"""The full API path against a fake OpenAI-compatible endpoint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from litestar.testing import AsyncTestClient
+
+from service.app import create_app
+from service.store.database import create_db_engine
+from service.store.repository import ArticleInput, Store
+from tests.conftest import ARTICLE, make_settings, seed_script
+from tests.fake_llm import Answer, FakeLLM, event, facts, figure
+
+
+def assert_grounded(article: dict[str, Any]) -> None:
+    text = article["text"]
+    for kind in ("events", "actors", "figures"):
+        for record in article[kind]:
+            assert text[record["start"] : record["end"]] == record["evidence"], (kind, record)
+
+
+async def test_extraction_is_stored_with_verified_offsets(
+    client: AsyncTestClient[Any], fake_llm: FakeLLM
+) -> None:
+    answer = await client.post(
+        "/articles?wait=10", json={"text": ARTICLE, "url": "https://x.test/a"}
+    )
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["created"] is True
+    assert body["run"]["status"] == "succeeded"
+    article = body["article"]
+    assert article["title"] == "Airstrikes pound Douma"
+    assert article["published_date"] == "2018-04-08"
+    assert_grounded(article)
+
+    events = {e["sub_event_type"]: e for e in article["events"]}
+    assert set(events) == {"Air/drone strike", "Shelling/artillery/missile attack"}
+    strike = events["Air/drone strike"]
+    assert strike["event_type"] == "Explosions/Remote violence"
+    assert strike["date"] == "2018-04-06" and strike["date_precision"] == "day"
+    assert strike["location"] == "Douma"
+    assert strike["reported_by"] == "Syrian Observatory for Human Rights"
+    assert strike["provenance"] == {
+        "run_id": body["run"]["id"],
+        "model": "fake-model",
+        "prompt_version": "extract.v1",
+        "schema_version": "1",
+    }
+    shelling = events["Shelling/artillery/missile attack"]
+    assert [(a["name"], a["role"]) for a in shelling["actors"]] == [
+        ("Jaysh al-Islam", "perpetrator")
+    ]
+
+    figures = {f["evidence"]: f for f in article["figures"]}
+    assert figures["At least 40 civilians"]["low"] == 40
+    assert figures["At least 40 civilians"]["high"] is None
+    assert figures["At least 40 civilians"]["qualifier"] == "at_least"
+    assert figures["At least 40 civilians"]["population"] == "civilians"
+    assert figures["four people"]["low"] == figures["four people"]["high"] == 4
+    assert figures["four people"]["event_id"] == shelling["id"]
+
+    # the hypothetical sentence produced no event
+    assert all("storm" not in e["evidence"] for e in article["events"])
+    # static prefix first, the article next, the sentence last: shared by every call
+    prefixes = {tuple(m["content"] for m in r["messages"][:2]) for r in fake_llm.requests}
+    assert len(prefixes) == 1
+
+
+async def test_invalid_output_is_reasked_then_accepted(
+    client: AsyncTestClient[Any], fake_llm: FakeLLM
+) -> None:
+    def script(sentence: str, attempt: int) -> Answer:
+        if sentence.startswith("Jaysh al-Islam fired") and attempt == 0:
+            bad = seed_script(sentence, attempt)
+            bad["actors"] = [{"name": "Free Syrian Army", "type": "rebel group"}]
+            bad["events"][0]["by"] = ["Free Syrian Army"]
+            return bad
+        return seed_script(sentence, attempt)
+
+    fake_llm.script = script
+    body = (await client.post("/articles?wait=10", json={"text": ARTICLE})).json()
+    assert body["run"]["status"] == "succeeded"
+    assert body["run"]["retries"] == 1
+    reask = [r for r in fake_llm.requests if "Free Syrian Army" in str(r["messages"][-2:])]
+    assert reask, "the validation error was not fed back to the model"
+    assert "does not appear in the article" in str(reask[0]["messages"])
+    names = {a["name"] for a in body["article"]["actors"]}
+    assert "Jaysh al-Islam" in names and "Free Syrian Army" not in names
+
+
+async def test_ungrounded_items_are_dropped_and_counted(
+    client: AsyncTestClient[Any], fake_llm: FakeLLM
+) -> None:
+    def script(sentence: str, attempt: int) -> Answer:
+        answer = seed_script(sentence, attempt)
+        if sentence.startswith("At least 40"):
+            answer["figures"].append(figure("100 soldiers", "killed", 1))
+        return answer
+
+    fake_llm.script = script
+    body = (await client.post("/articles?wait=10", json={"text": ARTICLE})).json()
+    run = body["run"]
+    assert run["status"] == "succeeded"
+    assert run["dropped"] == 1
+    assert "100 soldiers" in run["dropped_detail"][0]["reason"]
+    assert "100 soldiers" not in {f["evidence"] for f in body["article"]["figures"]}
+    assert "At least 40 civilians" in {f["evidence"] for f in body["article"]["figures"]}
+    assert_grounded(body["article"])
+
+
+async def test_llm_down_fails_the_run_keeps_the_article_and_rerun_succeeds(
+    client: AsyncTestClient[Any], fake_llm: FakeLLM
+) -> None:
+    fake_llm.down = True
+    first = await client.post("/articles?wait=10", json={"text": ARTICLE})
+    body = first.json()
+    assert first.status_code == 200
+    assert body["run"]["status"] == "failed"
+    assert "LLM endpoint failed" in body["run"]["error"]
+    article_id = body["article_id"]
+    stored = (await client.get(f"/articles/{article_id}")).json()
+    assert stored["text"].startswith("Published: Sun, April 08, 2018")
+    assert stored["events"] == []
+
+    fake_llm.down = False
+    again = await client.post(f"/articles/{article_id}/extract?wait=10")
+    assert again.status_code == 200
+    assert again.json()["run"]["status"] == "succeeded"
+    stored = (await client.get(f"/articles/{article_id}")).json()
+    assert [r["status"] for r in stored["runs"]] == ["failed", "succeeded"]
+    assert len(stored["events"]) == 2
+
+
+async def test_reposting_the_same_text_returns_the_stored_article(
+    client: AsyncTestClient[Any],
+) -> None:
+    first = await client.post("/articles", json={"text": ARTICLE})
+    assert first.status_code == 202
+    assert first.headers["location"] == f"/articles/{first.json()['article_id']}"
+    second = await client.post(
+        "/articles", content=ARTICLE + "\n", headers={"content-type": "text/plain"}
+    )
+    assert second.status_code == 200
+    assert second.json()["created"] is False
+    assert second.json()["article_id"] == first.json()["article_id"]
+    assert second.json()["run"]["id"] == first.json()["run"]["id"]
+
+
+async def test_text_plain_and_batch(client: AsyncTestClient[Any]) -> None:
+    plain = await client.post(
+        "/articles?wait=10",
+        content="Rebels shelled Harasta on Monday, killing 3 people.",
+        headers={"content-type": "text/plain; charset=utf-8"},
+    )
+    assert plain.status_code == 200 and plain.json()["created"] is True
+    batch = await client.post(
+        "/articles/batch?wait=10",
+        json={"articles": [{"text": ARTICLE}, {"text": "Another article about Douma fighting."}]},
+    )
+    assert batch.status_code == 200, batch.text
+    items = batch.json()["items"]
+    assert [i["created"] for i in items] == [True, True]
+    assert all(i["run"]["status"] == "succeeded" for i in items)
+
+
+async def test_rerun_keeps_older_runs_queryable(client: AsyncTestClient[Any]) -> None:
+    body = (await client.post("/articles?wait=10", json={"text": ARTICLE})).json()
+    first_run = body["run"]["id"]
+    rerun = (await client.post(f"/articles/{body['article_id']}/extract?wait=10")).json()
+    second_run = rerun["run"]["id"]
+    assert second_run != first_run
+    current = (await client.get("/events")).json()["items"]
+    assert {e["provenance"]["run_id"] for e in current} == {second_run}
+    old = (await client.get(f"/events?run_id={first_run}")).json()["items"]
+    assert len(old) == 2 and {e["provenance"]["run_id"] for e in old} == {first_run}
+    run = (await client.get(f"/runs/{first_run}")).json()
+    assert run["status"] == "succeeded"
+
+
+async def test_interrupted_run_is_finished_after_restart(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    store = Store(create_db_engine(settings.database_url))
+    article_id, _, run_id = store.ingest(ArticleInput(text=ARTICLE), "fake-model", "extract.v1")
+    assert run_id is not None
+    assert store.claim_next_run() is not None  # the crashed process had claimed it
+    assert store.run_status(run_id) == "running"
+    store.engine.dispose()
+
+    fake = FakeLLM(script=seed_script)
+    http = fake.client()
+    async with AsyncTestClient(app=create_app(settings, llm_http_client=http)) as client:
+        for _ in range(100):
+            run = (await client.get(f"/runs/{run_id}")).json()
+            if run["status"] == "succeeded":
+                break
+            import asyncio
+
+            await asyncio.sleep(0.05)
+        assert run["status"] == "succeeded"
+        assert run["attempts"] == 2
+        article = (await client.get(f"/articles/{article_id}")).json()
+        assert len(article["events"]) == 2
+    await http.aclose()
+
+
+async def test_health_ready_and_openapi(client: AsyncTestClient[Any], fake_llm: FakeLLM) -> None:
+    assert (await client.get("/health")).json() == {"status": "ok"}
+    ready = await client.get("/ready")
+    assert ready.status_code == 200 and ready.json()["llm"] == "ok"
+    fake_llm.down = True
+    not_ready = await client.get("/ready")
+    assert not_ready.status_code == 503
+    assert not_ready.json()["llm"].startswith("error")
+    schema = (await client.get("/schema/openapi.json")).json()
+    operations = {op["operationId"] for path in schema["paths"].values() for op in path.values()}
+    assert {
+        "createArticle",
+        "createArticles",
+        "getArticle",
+        "extractArticle",
+        "listEvents",
+        "listActors",
+        "listFigures",
+        "getRun",
+        "health",
+        "ready",
+    } <= operations
+    create = schema["paths"]["/articles"]["post"]["requestBody"]["content"]
+    assert set(create) == {"application/json", "text/plain"}
+
+
+def test_unused_helpers_are_importable() -> None:
+    assert event("x", "Armed clash")["status"] == "happened"
+    assert facts()["events"] == []
