@@ -96,7 +96,7 @@ class SentenceLLM:
                 response_model=SentenceFacts,
                 messages=messages,  # type: ignore[arg-type]
                 context=context,
-                max_retries=self._max_retries + 1,
+                max_retries=self._max_retries,
                 hooks=hooks,
                 max_tokens=self._max_tokens,
                 temperature=self._temperature,

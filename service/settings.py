@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     )
     llm_timeout_s: float = Field(default=120.0, gt=0, description="Per-request timeout.")
     llm_max_retries: int = Field(
-        default=2, ge=0, le=10, description="Re-asks after a validation error."
+        default=1, ge=0, le=10, description="Re-asks after a validation error."
     )
     llm_http_retries: int = Field(
         default=2, ge=0, le=10, description="Transport retries of the openai client."

@@ -28,15 +28,12 @@ def seed_script(sentence: str, attempt: int) -> Answer:
         town = next(t for t in ("Douma", "Harasta", "Arbin") if t in sentence)
         return facts(
             source="Syrian Observatory for Human Rights",
-            actors=[
-                ("Syrian Observatory for Human Rights", "monitor/media"),
-                ("civilians", "civilians"),
-            ],
+            actors=[("Syrian Observatory for Human Rights", "monitor/media")],
             events=[
                 event(
                     f"Airstrikes killed civilians in {town}.",
                     "Air/drone strike",
-                    against=["civilians"],
+                    against=[("civilians", "civilians")],
                     location=town,
                 )
             ],
@@ -44,12 +41,11 @@ def seed_script(sentence: str, attempt: int) -> Answer:
         )
     if sentence.startswith("Jaysh al-Islam fired"):
         return facts(
-            actors=[("Jaysh al-Islam", "rebel group")],
             events=[
                 event(
                     "Jaysh al-Islam shelled Damascus.",
                     "Shelling/artillery/missile attack",
-                    by=["Jaysh al-Islam"],
+                    by=[("Jaysh al-Islam", "rebel group")],
                     location="Damascus",
                 )
             ],
@@ -57,12 +53,11 @@ def seed_script(sentence: str, attempt: int) -> Answer:
         )
     if sentence.startswith("Should the army"):
         return facts(
-            actors=[("army", "state forces")],
             events=[
                 event(
                     "The army may storm the town.",
                     "Armed clash",
-                    by=["army"],
+                    by=[("army", "state forces")],
                     status="hypothetical",
                 )
             ],

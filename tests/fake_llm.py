@@ -19,7 +19,7 @@ Answer = dict[str, Any]
 Script = Callable[[str, int], Answer]
 
 _SENTENCE = re.compile(r"Sentence \[(\d+)\]: (.*)\n")
-EMPTY: Answer = {"source": None, "actors": [], "events": [], "figures": []}
+EMPTY: Answer = {"source": None, "events": [], "figures": [], "actors": []}
 
 
 @dataclass
@@ -83,17 +83,17 @@ def facts(
 ) -> Answer:
     return {
         "source": source,
-        "actors": [{"name": n, "type": t} for n, t in actors],
         "events": list(events),
         "figures": list(figures),
+        "actors": [{"name": n, "type": t} for n, t in actors],
     }
 
 
 def event(
     summary: str,
     type_: str,
-    by: list[str] | None = None,
-    against: list[str] | None = None,
+    by: list[tuple[str, str]] | None = None,
+    against: list[tuple[str, str]] | None = None,
     location: str | None = None,
     status: str = "happened",
 ) -> Answer:
@@ -101,8 +101,8 @@ def event(
         "summary": summary,
         "status": status,
         "type": type_,
-        "by": by or [],
-        "against": against or [],
+        "by": [{"name": n, "type": t} for n, t in by or []],
+        "against": [{"name": n, "type": t} for n, t in against or []],
         "location": location,
     }
 

@@ -75,8 +75,7 @@ async def test_invalid_output_is_reasked_then_accepted(
     def script(sentence: str, attempt: int) -> Answer:
         if sentence.startswith("Jaysh al-Islam fired") and attempt == 0:
             bad = seed_script(sentence, attempt)
-            bad["actors"] = [{"name": "Free Syrian Army", "type": "rebel group"}]
-            bad["events"][0]["by"] = ["Free Syrian Army"]
+            bad["events"][0]["by"] = [{"name": "Free Syrian Army", "type": "rebel group"}]
             return bad
         return seed_script(sentence, attempt)
 

@@ -60,19 +60,14 @@ class EventDraft(Draft):
     summary: str = Field(min_length=3, max_length=300, description="Who did what to whom, where")
     status: Factuality = Field(description="'happened' only if the article says it happened")
     type: SubEventType
-    by: list[Name] = Field(default_factory=list, description="Perpetrator actor names")
-    against: list[Name] = Field(default_factory=list, description="Target actor names")
+    by: list[ActorDraft] = Field(default_factory=list, description="Who carried it out")
+    against: list[ActorDraft] = Field(default_factory=list, description="Who was hit")
     location: str | None = Field(default=None, description="Place as written, or null")
 
     @field_validator("location")
     @classmethod
     def _location_grounded(cls, value: str | None, info: ValidationInfo) -> str | None:
         return _must_appear(value, info, "location")
-
-    @field_validator("by", "against")
-    @classmethod
-    def _actors_grounded(cls, value: list[str], info: ValidationInfo) -> list[str]:
-        return [_must_appear(name, info, "actor name") or name for name in value]
 
 
 class FigureDraft(Draft):
@@ -104,9 +99,11 @@ class SentenceFacts(Draft):
     source: str | None = Field(
         default=None, description="Who the sentence attributes its claims to, or null"
     )
-    actors: list[ActorDraft] = Field(default_factory=list)
     events: list[EventDraft] = Field(default_factory=list)
     figures: list[FigureDraft] = Field(default_factory=list)
+    actors: list[ActorDraft] = Field(
+        default_factory=list, description="Other actors the sentence names"
+    )
 
     @field_validator("source")
     @classmethod
@@ -115,14 +112,6 @@ class SentenceFacts(Draft):
 
     @model_validator(mode="after")
     def _links(self) -> Self:
-        known = {actor.name.casefold() for actor in self.actors}
-        for number, event in enumerate(self.events, start=1):
-            for name in (*event.by, *event.against):
-                if name.casefold() not in known:
-                    raise ValueError(
-                        f"event {number} names {name!r}, which is not in actors; "
-                        "list every event actor in actors with its type"
-                    )
         for figure in self.figures:
             if figure.event is not None and figure.event > len(self.events):
                 raise ValueError(
@@ -149,16 +138,17 @@ def salvage(raw: dict[str, Any], context: dict[str, Any]) -> tuple[SentenceFacts
                 dropped.append(f"{kind}: {_reason(error)}")
         return kept
 
-    actors: list[ActorDraft] = keep(ActorDraft, raw.get("actors"), "actor")
-    events: list[EventDraft] = keep(EventDraft, raw.get("events"), "event")
+    events: list[EventDraft] = []
+    for item in raw.get("events") or []:
+        if isinstance(item, dict):
+            item = {
+                **item,
+                "by": keep(ActorDraft, item.get("by"), "event actor"),
+                "against": keep(ActorDraft, item.get("against"), "event actor"),
+            }
+        events.extend(keep(EventDraft, [item], "event"))
     figures: list[FigureDraft] = keep(FigureDraft, raw.get("figures"), "figure")
-
-    known = {actor.name.casefold() for actor in actors}
-    for event in events:
-        for names in (event.by, event.against):
-            for name in [n for n in names if n.casefold() not in known]:
-                names.remove(name)
-                dropped.append(f"event actor link: {name!r} is not among the actors")
+    actors: list[ActorDraft] = keep(ActorDraft, raw.get("actors"), "actor")
     for figure in figures:
         if figure.event is not None and figure.event > len(events):
             dropped.append(f"figure link: event {figure.event} does not exist")

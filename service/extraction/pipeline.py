@@ -168,11 +168,8 @@ class _RecordBuilder:
         return len(self.actors) - 1
 
     def add(self, sentence: Sentence, facts: SentenceFacts) -> None:
-        local: dict[str, int] = {}
         for actor in facts.actors:
-            index = self._actor(sentence, actor.name, actor.type)
-            if index is not None:
-                local[actor.name.casefold()] = index
+            self._actor(sentence, actor.name, actor.type)
 
         date_text, date, precision = self._date(sentence)
         event_numbers: dict[int, int] = {}
@@ -180,23 +177,25 @@ class _RecordBuilder:
             if draft.status is not Factuality.HAPPENED:
                 self.non_events += 1
                 continue
-            roles = ((draft.by, ActorRole.PERPETRATOR), (draft.against, ActorRole.TARGET))
-            refs = sorted(
-                {
-                    (local[name.casefold()], role)
-                    for names, role in roles
-                    for name in names
-                    if name.casefold() in local
-                },
-                key=lambda ref: (ref[1].value, ref[0]),
-            )
+            refs: set[tuple[int, ActorRole]] = set()
+            for actors, role in (
+                (draft.by, ActorRole.PERPETRATOR),
+                (draft.against, ActorRole.TARGET),
+            ):
+                for actor in actors:
+                    index = self._actor(sentence, actor.name, actor.type)
+                    if index is not None:
+                        refs.add((index, role))
             try:
                 event = EventRecord.model_validate(
                     {
                         "event_type": EVENT_TYPE_OF[draft.type],
                         "sub_event_type": draft.type,
                         "summary": draft.summary.strip(),
-                        "actors": [ActorRef(actor=actor, role=role) for actor, role in refs],
+                        "actors": [
+                            ActorRef(actor=actor, role=role)
+                            for actor, role in sorted(refs, key=lambda r: (r[1].value, r[0]))
+                        ],
                         "location": self._as_written(draft.location, sentence),
                         "date": date,
                         "date_precision": precision,

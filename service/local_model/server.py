@@ -89,8 +89,8 @@ def build_command(config: LocalServerConfig) -> list[str]:
         str(config.n_threads),
         "--n_threads_batch",
         str(config.n_threads),
-        # The server defaults to True, which keeps logits for every prompt token
-        # (n_ctx x 152k vocab floats, ~600 KB per token) and copies them into each cache entry.
+        # The server defaults to True, which keeps the logits of every prompt token
+        # (152k vocab floats, ~600 KB per token: ~1.8 GB for a 3k-token prompt).
         "--logits_all",
         "False",
         # Locking 1 GB fails under the usual RLIMIT_MEMLOCK and there is no swap to avoid.
@@ -176,7 +176,7 @@ class LocalModelServer:
 
     async def start(self) -> None:
         """Spawn the server, wait until it answers, then keep it alive in the background."""
-        if self._proc is not None and self._proc.returncode is None:
+        if self._watchdog is not None and not self._watchdog.done():
             return
         self._stopping = False
         self.restarts = 0

