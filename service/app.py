@@ -22,7 +22,7 @@ from service.articles import ArticleService
 from service.errors import EXCEPTION_HANDLERS
 from service.extraction.pipeline import ExtractionPipeline
 from service.extraction.prompts import load_prompt
-from service.llm import SentenceLLM, build_openai_client
+from service.llm import StructuredLLM, build_openai_client
 from service.settings import Settings
 from service.store.database import create_db_engine
 from service.store.repository import Store
@@ -99,11 +99,11 @@ def create_app(
             http = llm_http_client or httpx.AsyncClient(timeout=settings.llm_timeout_s)
             if llm_http_client is None:
                 stack.push_async_callback(http.aclose)
-            llm = SentenceLLM(build_openai_client(settings, base_url, http), settings)
+            llm = StructuredLLM(build_openai_client(settings, base_url, http), settings)
 
             def pipeline_for(prompt_version: str) -> ExtractionPipeline:
                 return ExtractionPipeline(
-                    llm.extract, load_prompt(prompt_version), settings.llm_concurrency
+                    llm.ask, load_prompt(prompt_version), settings.llm_concurrency
                 )
 
             load_prompt(settings.prompt_version)  # fail at start-up on a missing prompt file

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import httpx
 import instructor
@@ -16,8 +17,9 @@ from instructor.core.hooks import HookName, Hooks
 from pydantic import ValidationError
 
 from service.errors import LLMOutputError, LLMUnavailableError
-from service.extraction.drafts import SentenceFacts, salvage
 from service.settings import InstructorMode, Settings
+
+T = TypeVar("T")
 
 _MODES = {
     InstructorMode.TOOLS: instructor.Mode.TOOLS,
@@ -43,10 +45,13 @@ class CallStats:
 
 
 @dataclass(slots=True)
-class SentenceOutcome:
-    facts: SentenceFacts
+class Outcome(Generic[T]):
+    value: T
     stats: CallStats
     dropped: list[str] = field(default_factory=list)
+
+
+Salvage = Callable[[dict[str, Any]], tuple[T, list[str]]]
 
 
 def build_openai_client(
@@ -61,8 +66,9 @@ def build_openai_client(
     )
 
 
-class SentenceLLM:
-    """Asks the model for one sentence's facts, re-asking with validation errors."""
+class StructuredLLM:
+    """Asks the model for a response model, re-asking with validation errors; what still fails
+    after the re-asks is salvaged item by item and the rest is reported as dropped."""
 
     def __init__(self, client: openai.AsyncOpenAI, settings: Settings) -> None:
         self._client = instructor.from_openai(client, mode=_MODES[settings.llm_mode])
@@ -71,9 +77,13 @@ class SentenceLLM:
         self._max_tokens = settings.llm_max_tokens
         self._temperature = settings.llm_temperature
 
-    async def extract(
-        self, messages: list[dict[str, str]], context: dict[str, Any]
-    ) -> SentenceOutcome:
+    async def ask(
+        self,
+        response_model: type[T],
+        messages: list[dict[str, str]],
+        context: dict[str, Any],
+        salvage: Salvage[T],
+    ) -> Outcome[T]:
         stats = CallStats()
         hooks = Hooks()
 
@@ -91,9 +101,9 @@ class SentenceLLM:
         hooks.on(HookName.PARSE_ERROR, on_parse_error)
         started = time.perf_counter()
         try:
-            facts = await self._client.create(
+            value = await self._client.create(
                 model=self.model,
-                response_model=SentenceFacts,
+                response_model=response_model,
                 messages=messages,  # type: ignore[arg-type]
                 context=context,
                 max_retries=self._max_retries,
@@ -101,18 +111,18 @@ class SentenceLLM:
                 max_tokens=self._max_tokens,
                 temperature=self._temperature,
             )
-            return SentenceOutcome(facts=facts, stats=stats)
+            return Outcome(value=value, stats=stats)
         except InstructorRetryException as exc:
             cause = exc.__cause__
             if isinstance(cause, openai.APIError):
                 raise _unavailable(cause) from exc
-            # Every re-ask failed validation: keep the items that do validate, count the rest.
+            # The last failed answer is not a re-ask: count re-asks, not failures.
             stats.retries = max(stats.retries - 1, 0)
             raw = _arguments_of(exc.last_completion)
             if raw is None:
                 raise LLMOutputError(f"model output could not be parsed: {exc}") from exc
-            facts, dropped = salvage(raw, context)
-            return SentenceOutcome(facts=facts, stats=stats, dropped=dropped)
+            value, dropped = salvage(raw)
+            return Outcome(value=value, stats=stats, dropped=dropped)
         except IncompleteOutputException as exc:
             raise LLMOutputError(
                 f"model output was cut at max_tokens={self._max_tokens}; raise "

@@ -9,7 +9,7 @@ from litestar.testing import AsyncTestClient
 
 from service.app import create_app
 from service.settings import Settings
-from tests.fake_llm import Answer, FakeLLM, event, facts, figure
+from tests.fake_llm import Answer, FakeLLM, event, facts
 
 ARTICLE = (
     "Published: Sun, April 08, 2018\n"
@@ -18,7 +18,7 @@ ARTICLE = (
     "At least 40 civilians were killed on Friday as airstrikes pounded Douma, the Syrian "
     "Observatory for Human Rights said. Jaysh al-Islam fired mortar shells on Damascus on "
     "Saturday, killing four people.\n"
-    "Should the army storm the town, it would deal the harshest blow to the rebels."
+    "Should the army storm the town, it would kill hundreds of rebels."
 )
 
 
@@ -28,39 +28,24 @@ def seed_script(sentence: str, attempt: int) -> Answer:
         town = next(t for t in ("Douma", "Harasta", "Arbin") if t in sentence)
         return facts(
             source="Syrian Observatory for Human Rights",
-            actors=[("Syrian Observatory for Human Rights", "monitor/media")],
-            events=[
-                event(
-                    f"Airstrikes killed civilians in {town}.",
-                    "Air/drone strike",
-                    against=[("civilians", "civilians")],
-                    location=town,
-                )
-            ],
-            figures=[figure("At least 40 civilians", "killed", 1)],
+            events=[event("Air/drone strike", against=[("civilians", "civilians")], location=town)],
+            figures=["killed"],
         )
     if sentence.startswith("Jaysh al-Islam fired"):
         return facts(
             events=[
                 event(
-                    "Jaysh al-Islam shelled Damascus.",
                     "Shelling/artillery/missile attack",
                     by=[("Jaysh al-Islam", "rebel group")],
                     location="Damascus",
                 )
             ],
-            figures=[figure("four people", "killed", 1)],
+            figures=["killed"],
         )
     if sentence.startswith("Should the army"):
         return facts(
-            events=[
-                event(
-                    "The army may storm the town.",
-                    "Armed clash",
-                    by=[("army", "state forces")],
-                    status="hypothetical",
-                )
-            ],
+            events=[event("Armed clash", by=[("army", "state forces")], status="hypothetical")],
+            figures=["killed"],
         )
     return facts()
 

@@ -1,7 +1,8 @@
 """A fake OpenAI-compatible endpoint, served through ``httpx.MockTransport``.
 
-Answers each chat completion from a script: a function of the sentence under analysis (parsed
-from the last message) and of the attempt number for that sentence (re-asks count up).
+Scripts answer in names ("by": [("Jaysh al-Islam", "rebel group")], "location": "Douma"); the
+fake turns them into the numbers of the lists in the prompt, as a model would. A name that is
+not listed becomes number 99, which the service must reject.
 """
 
 from __future__ import annotations
@@ -18,13 +19,61 @@ import httpx
 Answer = dict[str, Any]
 Script = Callable[[str, int], Answer]
 
-_SENTENCE = re.compile(r"Sentence \[(\d+)\]: (.*)\n")
-EMPTY: Answer = {"source": None, "events": [], "figures": [], "actors": []}
+_LINE = re.compile(r"^(Sentence|Names|Places|Counts): (.*)$", re.MULTILINE)
+_ITEM = re.compile(r'\((\d+)\) "([^"]*)"')
+UNLISTED = 99
+
+
+def facts(
+    *,
+    source: str | None = None,
+    events: list[Answer] | None = None,
+    figures: list[str] | None = None,
+) -> Answer:
+    return {"source": source, "events": events or [], "figures": figures or []}
+
+
+def event(
+    type_: str,
+    by: list[tuple[str, str]] | None = None,
+    against: list[tuple[str, str]] | None = None,
+    location: str | None = None,
+    status: str = "happened",
+) -> Answer:
+    return {
+        "status": status,
+        "type": type_,
+        "by": by or [],
+        "against": against or [],
+        "location": location,
+    }
+
+
+def _number(items: list[str], name: str | None) -> int | None:
+    if name is None:
+        return None
+    return items.index(name) + 1 if name in items else UNLISTED
+
+
+def _as_numbers(answer: Answer, names: list[str], places: list[str]) -> Answer:
+    return {
+        "source": _number(names, answer["source"]),
+        "events": [
+            {
+                **e,
+                "by": [{"name": _number(names, n), "type": t} for n, t in e["by"]],
+                "against": [{"name": _number(names, n), "type": t} for n, t in e["against"]],
+                "location": _number(places, e["location"]),
+            }
+            for e in answer["events"]
+        ],
+        "figures": answer["figures"],
+    }
 
 
 @dataclass
 class FakeLLM:
-    script: Script = field(default=lambda sentence, attempt: EMPTY)
+    script: Script = field(default=lambda sentence, attempt: facts())
     down: bool = False
     requests: list[dict[str, Any]] = field(default_factory=list)
     attempts: Counter[str] = field(default_factory=Counter)
@@ -41,24 +90,21 @@ class FakeLLM:
             return httpx.Response(404, json={"error": {"message": "not found"}})
         body = json.loads(request.content)
         self.requests.append(body)
-        asked = [
-            m for m in body["messages"] if m["role"] == "user" and "Sentence [" in m["content"]
-        ]
-        match = _SENTENCE.search(asked[-1]["content"]) if asked else None
-        sentence = match.group(2) if match else ""
+        asked = next(
+            m["content"] for m in reversed(body["messages"]) if "Sentence: " in str(m["content"])
+        )
+        lines = {key: value for key, value in _LINE.findall(asked)}
+        sentence = lines["Sentence"]
+        names = [text for _, text in _ITEM.findall(lines["Names"])]
+        places = [text for _, text in _ITEM.findall(lines["Places"])]
         attempt = self.attempts[sentence]
         self.attempts[sentence] += 1
-        answer = json.dumps(self.script(sentence, attempt))
+        answer = json.dumps(_as_numbers(self.script(sentence, attempt), names, places))
         message: dict[str, Any] = {"role": "assistant", "content": None}
         if body.get("tools"):
             name = body["tools"][0]["function"]["name"]
-            message["tool_calls"] = [
-                {
-                    "id": "call_1",
-                    "type": "function",
-                    "function": {"name": name, "arguments": answer},
-                }
-            ]
+            call = {"name": name, "arguments": answer}
+            message["tool_calls"] = [{"id": "call_1", "type": "function", "function": call}]
         else:
             message["content"] = answer
         return httpx.Response(
@@ -72,40 +118,3 @@ class FakeLLM:
                 "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
             },
         )
-
-
-def facts(
-    *,
-    source: str | None = None,
-    actors: list[tuple[str, str]] = (),  # type: ignore[assignment]
-    events: list[Answer] = (),  # type: ignore[assignment]
-    figures: list[Answer] = (),  # type: ignore[assignment]
-) -> Answer:
-    return {
-        "source": source,
-        "events": list(events),
-        "figures": list(figures),
-        "actors": [{"name": n, "type": t} for n, t in actors],
-    }
-
-
-def event(
-    summary: str,
-    type_: str,
-    by: list[tuple[str, str]] | None = None,
-    against: list[tuple[str, str]] | None = None,
-    location: str | None = None,
-    status: str = "happened",
-) -> Answer:
-    return {
-        "summary": summary,
-        "status": status,
-        "type": type_,
-        "by": [{"name": n, "type": t} for n, t in by or []],
-        "against": [{"name": n, "type": t} for n, t in against or []],
-        "location": location,
-    }
-
-
-def figure(text: str, category: str, event: int | None = None) -> Answer:
-    return {"text": text, "category": category, "event": event}

@@ -11,7 +11,7 @@ from service.app import create_app
 from service.store.database import create_db_engine
 from service.store.repository import ArticleInput, Store
 from tests.conftest import ARTICLE, make_settings, seed_script
-from tests.fake_llm import Answer, FakeLLM, event, facts, figure
+from tests.fake_llm import Answer, FakeLLM
 
 
 def assert_grounded(article: dict[str, Any]) -> None:
@@ -43,6 +43,9 @@ async def test_extraction_is_stored_with_verified_offsets(
     assert strike["date"] == "2018-04-06" and strike["date_precision"] == "day"
     assert strike["location"] == "Douma"
     assert strike["reported_by"] == "Syrian Observatory for Human Rights"
+    assert strike["summary"] == (
+        "Unidentified actors - air/drone strike against civilians in Douma on 2018-04-06."
+    )
     assert strike["provenance"] == {
         "run_id": body["run"]["id"],
         "model": "fake-model",
@@ -67,27 +70,31 @@ async def test_extraction_is_stored_with_verified_offsets(
     # static prefix first, the article next, the sentence last: shared by every call
     prefixes = {tuple(m["content"] for m in r["messages"][:2]) for r in fake_llm.requests}
     assert len(prefixes) == 1
+    monitor = next(a for a in article["actors"] if a["name"].startswith("Syrian Observatory"))
+    assert monitor["actor_type"] == "monitor/media"
+    # the headline and the dateline were not sent to the model
+    assert len(fake_llm.requests) == 3
+    # nor is a count of a hypothetical event a fact
+    assert "hundreds of rebels" not in {f["evidence"] for f in article["figures"]}
 
 
 async def test_invalid_output_is_reasked_then_accepted(
     client: AsyncTestClient[Any], fake_llm: FakeLLM
 ) -> None:
     def script(sentence: str, attempt: int) -> Answer:
+        answer = seed_script(sentence, attempt)
         if sentence.startswith("Jaysh al-Islam fired") and attempt == 0:
-            bad = seed_script(sentence, attempt)
-            bad["events"][0]["by"] = [{"name": "Free Syrian Army", "type": "rebel group"}]
-            return bad
-        return seed_script(sentence, attempt)
+            answer["events"][0]["by"] = [("Free Syrian Army", "rebel group")]  # not listed
+        return answer
 
     fake_llm.script = script
     body = (await client.post("/articles?wait=10", json={"text": ARTICLE})).json()
     assert body["run"]["status"] == "succeeded"
     assert body["run"]["retries"] == 1
-    reask = [r for r in fake_llm.requests if "Free Syrian Army" in str(r["messages"][-2:])]
+    reask = [r for r in fake_llm.requests if "name 99 is not a listed name" in str(r["messages"])]
     assert reask, "the validation error was not fed back to the model"
-    assert "does not appear in the article" in str(reask[0]["messages"])
     names = {a["name"] for a in body["article"]["actors"]}
-    assert "Jaysh al-Islam" in names and "Free Syrian Army" not in names
+    assert "Jaysh al-Islam" in names
 
 
 async def test_ungrounded_items_are_dropped_and_counted(
@@ -96,18 +103,24 @@ async def test_ungrounded_items_are_dropped_and_counted(
     def script(sentence: str, attempt: int) -> Answer:
         answer = seed_script(sentence, attempt)
         if sentence.startswith("At least 40"):
-            answer["figures"].append(figure("100 soldiers", "killed", 1))
+            answer["source"] = "Reuters"  # not a listed name: ungrounded
+            answer["figures"].append("wounded")  # a label for a count that is not there
         return answer
 
     fake_llm.script = script
     body = (await client.post("/articles?wait=10", json={"text": ARTICLE})).json()
     run = body["run"]
     assert run["status"] == "succeeded"
-    assert run["dropped"] == 1
-    assert "100 soldiers" in run["dropped_detail"][0]["reason"]
-    assert "100 soldiers" not in {f["evidence"] for f in body["article"]["figures"]}
-    assert "At least 40 civilians" in {f["evidence"] for f in body["article"]["figures"]}
-    assert_grounded(body["article"])
+    assert run["retries"] == 1
+    assert run["dropped"] == 2
+    reasons = " ".join(d["reason"] for d in run["dropped_detail"])
+    assert "source 99 is not a listed name" in reasons
+    assert "labels beyond the listed counts" in reasons
+    article = body["article"]
+    strike = next(e for e in article["events"] if e["sub_event_type"] == "Air/drone strike")
+    assert strike["reported_by"] is None
+    assert [f["evidence"] for f in article["figures"]] == ["At least 40 civilians", "four people"]
+    assert_grounded(article)
 
 
 async def test_llm_down_fails_the_run_keeps_the_article_and_rerun_succeeds(
@@ -229,8 +242,3 @@ async def test_health_ready_and_openapi(client: AsyncTestClient[Any], fake_llm: 
     } <= operations
     create = schema["paths"]["/articles"]["post"]["requestBody"]["content"]
     assert set(create) == {"application/json", "text/plain"}
-
-
-def test_unused_helpers_are_importable() -> None:
-    assert event("x", "Armed clash")["status"] == "happened"
-    assert facts()["events"] == []

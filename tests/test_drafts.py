@@ -3,97 +3,103 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from service.extraction.drafts import SentenceFacts, salvage
+from service.extraction.drafts import SentenceLabels, salvage_labels
 from service.extraction.grounding import appears_in, find_span
 
-TEXT = (
-    "The Britain-based Observatory said at least 40 civilians were killed in Douma. "
-    "Jaysh al-Islam fired \u201cmortar shells\u201d."
-)
-SENTENCE = "The Britain-based Observatory said at least 40 civilians were killed in Douma."
-CONTEXT = {"text": TEXT, "sentence": SENTENCE}
+CONTEXT = {
+    "names": ["Jaysh al-Islam", "civilians", "Observatory"],
+    "places": ["Douma"],
+    "counts": ["at least 40 civilians"],
+}
 
 
 def answer(**overrides: object) -> dict[str, object]:
     value: dict[str, object] = {
-        "source": "the Britain-based Observatory",
+        "source": 3,
         "events": [
             {
-                "summary": "Civilians were killed in Douma.",
                 "status": "happened",
-                "type": "Air/drone strike",
-                "by": [],
-                "against": [{"name": "civilians", "type": "civilians"}],
-                "location": "Douma",
+                "type": "Shelling/artillery/missile attack",
+                "by": [{"name": 1, "type": "rebel group"}],
+                "against": [{"name": 2, "type": "civilians"}],
+                "location": 1,
             }
         ],
-        "figures": [{"text": "at least 40 civilians", "category": "killed", "event": 1}],
-        "actors": [{"name": "Observatory", "type": "monitor/media"}],
+        "figures": ["killed"],
     }
     value.update(overrides)
     return value
 
 
 def test_find_span_ignores_case_quotes_and_spaces_but_indexes_the_original() -> None:
-    start, end = find_span(TEXT, 'fired "MORTAR  shells"') or (0, 0)
-    assert TEXT[start:end] == "fired \u201cmortar shells\u201d"
-    assert find_span(TEXT, "Douma", 0, 10) is None
-    assert find_span(TEXT, "   ") is None
-    assert appears_in(TEXT, "jaysh AL-islam")
+    text = "Jaysh al-Islam fired \u201cmortar shells\u201d at Douma."
+    start, end = find_span(text, 'fired "MORTAR  shells"') or (0, 0)
+    assert text[start:end] == "fired \u201cmortar shells\u201d"
+    assert find_span(text, "Douma", 0, 10) is None
+    assert find_span(text, "   ") is None
+    assert appears_in(text, "jaysh AL-islam")
 
 
-def test_grounded_answer_validates() -> None:
-    facts = SentenceFacts.model_validate(answer(), context=CONTEXT)
-    assert facts.events[0].against[0].name == "civilians"
+def test_a_consistent_answer_validates() -> None:
+    labels = SentenceLabels.model_validate(answer(), context=CONTEXT)
+    assert labels.events[0].by[0].name == 1
+    assert labels.figures == ["killed"]
 
 
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"source": "Reuters"}, "source 'Reuters' does not appear in the article"),
-        ({"actors": [{"name": "Free Syrian Army", "type": "rebel group"}]}, "actor name"),
+        ({"source": 4}, "source 4 is not a listed name number; use 1 to 3"),
         (
-            {"figures": [{"text": "100 soldiers", "category": "killed", "event": None}]},
-            "is not in the sentence",
+            {"events": [{"status": "happened", "type": "Armed clash", "location": 2}]},
+            "location 2 is not a listed place number; use 1 to 1",
         ),
         (
-            {"figures": [{"text": "civilians", "category": "killed", "event": None}]},
-            "holds no count",
+            {
+                "events": [
+                    {
+                        "status": "happened",
+                        "type": "Armed clash",
+                        "by": [{"name": 0, "type": "rebel group"}],
+                    }
+                ]
+            },
+            "name 0 is not a listed name number",
         ),
-        (
-            {"figures": [{"text": "at least 40 civilians", "category": "killed", "event": 2}]},
-            "there are 1 events",
-        ),
-        ({"events": [{"summary": "x", "status": "maybe", "type": "Armed clash"}]}, "status"),
-        ({"events": [{"summary": "xyz", "status": "happened", "type": "Bombing"}]}, "type"),
+        ({"figures": ["killed", "wounded"]}, "2 figure labels for 1 listed counts"),
+        ({"figures": ["many"]}, "figures"),
+        ({"events": [{"status": "maybe", "type": "Armed clash"}]}, "status"),
+        ({"events": [{"status": "happened", "type": "Bombing"}]}, "type"),
         ({"colour": "red"}, "Extra inputs"),
     ],
 )
-def test_ungrounded_or_malformed_answers_are_rejected(
+def test_inconsistent_or_malformed_answers_are_rejected(
     change: dict[str, object], message: str
 ) -> None:
     with pytest.raises(ValidationError, match=message):
-        SentenceFacts.model_validate(answer(**change), context=CONTEXT)
+        SentenceLabels.model_validate(answer(**change), context=CONTEXT)
 
 
 def test_salvage_keeps_what_validates_and_names_the_rest() -> None:
     raw = answer(
-        source="Reuters",
-        figures=[
-            {"text": "at least 40 civilians", "category": "killed", "event": 3},
-            {"text": "100 soldiers", "category": "killed", "event": None},
-        ],
-        actors=[
-            {"name": "Observatory", "type": "monitor/media"},
-            {"name": "Free Syrian Army", "type": "rebel group"},
+        source=7,
+        figures=["killed", "wounded", "bogus"],
+        events=[
+            {
+                "status": "happened",
+                "type": "Air/drone strike",
+                "by": [{"name": 9, "type": "state forces"}],
+                "against": [{"name": 2, "type": "civilians"}],
+                "location": 1,
+            },
+            {"status": "happened", "type": "Armed clash", "location": 5},
         ],
     )
-    raw["events"][0]["by"] = [{"name": "Syrian Arab Army", "type": "state forces"}]  # type: ignore[index]
-    facts, dropped = salvage(raw, CONTEXT)
-    assert [a.name for a in facts.actors] == ["Observatory"]
-    assert [f.text for f in facts.figures] == ["at least 40 civilians"]
-    assert facts.figures[0].event is None
-    assert facts.source is None
-    assert len(facts.events) == 1 and facts.events[0].by == []
-    assert len(dropped) == 5
-    assert any("Syrian Arab Army" in reason for reason in dropped)
+    labels, dropped = salvage_labels(raw, CONTEXT)
+    assert labels.source is None
+    assert labels.figures == ["killed"]
+    assert len(labels.events) == 1
+    assert labels.events[0].by == [] and labels.events[0].against[0].name == 2
+    assert len(dropped) == 4
+    assert any("name 9" in reason for reason in dropped)
+    assert any("location 5" in reason for reason in dropped)

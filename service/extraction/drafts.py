@@ -1,13 +1,13 @@
-"""What the LLM fills in for one sentence: small, ordered for a small model, grounded.
+"""What the LLM fills in: small, ordered for a small model, pointing instead of copying.
 
-The model classifies and links; it never does arithmetic nor copies long text. Validators check
-every string it copies against the article (validation ``context``: ``text`` is the article,
-``sentence`` the sentence under analysis) so that instructor re-asks with the exact error.
+Code numbers the sentence's candidate names and counts; the model answers with those numbers
+and with labels from closed lists. Validators check every number against the lists in the
+validation ``context`` (``names``, ``counts``) so that instructor re-asks with the exact error.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Self
+from typing import Any, Literal, Self, get_args
 
 from pydantic import (
     BaseModel,
@@ -15,109 +15,93 @@ from pydantic import (
     Field,
     ValidationError,
     ValidationInfo,
-    field_validator,
     model_validator,
 )
 
-from service.extraction.grounding import appears_in
-from service.extraction.quantities import parse_quantity
 from service.extraction.taxonomy import ActorType, Factuality, FigureCategory, SubEventType
 
-Name = Annotated[str, Field(min_length=1, max_length=120)]
+NOT_A_COUNT = "not_a_count"
+# not_a_count comes last: under grammar-constrained decoding a small model drifts to the first
+# option of a list.
+FigureLabel = Literal[
+    "killed", "wounded", "killed_or_wounded", "missing", "abducted", "arrested", "evacuated",
+    "displaced", "besieged", "fighters", "munitions", "other", "not_a_count",
+]  # fmt: skip
+FIGURE_LABELS: frozenset[str] = frozenset(get_args(FigureLabel))
+assert {c.value for c in FigureCategory} | {NOT_A_COUNT} == FIGURE_LABELS
+
+NameNumber = int
 
 
-def _context(info: ValidationInfo) -> dict[str, Any]:
-    return info.context if isinstance(info.context, dict) else {}
+def _listed(info: ValidationInfo, key: str = "names") -> list[str] | None:
+    context = info.context if isinstance(info.context, dict) else {}
+    items = context.get(key)
+    return list(items) if items is not None else None
 
 
-def _must_appear(value: str | None, info: ValidationInfo, what: str) -> str | None:
-    if value is None:
-        return None
-    value = value.strip()
-    if not value:
-        return None
-    text = _context(info).get("text")
-    if text is not None and not appears_in(text, value):
-        raise ValueError(f"{what} {value!r} does not appear in the article; copy it exactly")
-    return value
+def _check_number(
+    number: int | None, items: list[str] | None, what: str, listed: str = "name"
+) -> None:
+    if number is None or items is None:
+        return
+    if not 1 <= number <= len(items):
+        choices = f"1 to {len(items)}" if items else "null (none is listed)"
+        raise ValueError(f"{what} {number} is not a listed {listed} number; use {choices}")
 
 
 class Draft(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class ActorDraft(Draft):
-    name: Name = Field(description="Proper name exactly as written in the article, not 'the group'")
+class ActorPick(Draft):
+    """A listed name, by number, with its ACLED actor type."""
+
+    name: NameNumber
     type: ActorType
 
-    @field_validator("name")
-    @classmethod
-    def _grounded(cls, value: str, info: ValidationInfo) -> str:
-        return _must_appear(value, info, "actor name") or value
+    @model_validator(mode="after")
+    def _number_listed(self, info: ValidationInfo) -> Self:
+        _check_number(self.name, _listed(info), "name")
+        return self
 
 
 class EventDraft(Draft):
-    summary: str = Field(min_length=3, max_length=300, description="Who did what to whom, where")
     status: Factuality = Field(description="'happened' only if the article says it happened")
     type: SubEventType
-    by: list[ActorDraft] = Field(default_factory=list, description="Who carried it out")
-    against: list[ActorDraft] = Field(default_factory=list, description="Who was hit")
-    location: str | None = Field(default=None, description="Place as written, or null")
-
-    @field_validator("location")
-    @classmethod
-    def _location_grounded(cls, value: str | None, info: ValidationInfo) -> str | None:
-        return _must_appear(value, info, "location")
-
-
-class FigureDraft(Draft):
-    text: str = Field(
-        min_length=1,
-        max_length=200,
-        description="The number with what it counts, copied from the sentence",
-    )
-    category: FigureCategory
-    event: int | None = Field(
-        default=None, ge=1, description="Number of the event in this answer it belongs to"
-    )
-
-    @field_validator("text")
-    @classmethod
-    def _grounded_number(cls, value: str, info: ValidationInfo) -> str:
-        value = value.strip()
-        sentence = _context(info).get("sentence")
-        if sentence is not None and not appears_in(sentence, value):
-            raise ValueError(f"figure text {value!r} is not in the sentence; copy it exactly")
-        if parse_quantity(value) is None:
-            raise ValueError(f"figure text {value!r} holds no count of people or things")
-        return value
-
-
-class SentenceFacts(Draft):
-    """Everything one sentence reports."""
-
-    source: str | None = Field(
-        default=None, description="Who the sentence attributes its claims to, or null"
-    )
-    events: list[EventDraft] = Field(default_factory=list)
-    figures: list[FigureDraft] = Field(default_factory=list)
-    actors: list[ActorDraft] = Field(
-        default_factory=list, description="Other actors the sentence names"
-    )
-
-    @field_validator("source")
-    @classmethod
-    def _source_grounded(cls, value: str | None, info: ValidationInfo) -> str | None:
-        return _must_appear(value, info, "source")
+    by: list[ActorPick] = Field(default_factory=list, max_length=4, description="Perpetrators")
+    against: list[ActorPick] = Field(default_factory=list, max_length=4, description="Targets")
+    location: NameNumber | None = Field(default=None, description="Number of the place")
 
     @model_validator(mode="after")
-    def _links(self) -> Self:
-        for figure in self.figures:
-            if figure.event is not None and figure.event > len(self.events):
-                raise ValueError(
-                    f"figure {figure.text!r} points to event {figure.event}, "
-                    f"but there are {len(self.events)} events"
-                )
+    def _place_listed(self, info: ValidationInfo) -> Self:
+        _check_number(self.location, _listed(info, "places"), "location", "place")
+        return self
+
+
+class SentenceLabels(Draft):
+    """Everything one sentence reports, as numbers of listed names and closed labels.
+
+    ``figures`` labels, in order, the counts listed in the prompt.
+    """
+
+    source: NameNumber | None = Field(
+        default=None, description="Number of the name the sentence attributes its claims to"
+    )
+    events: list[EventDraft] = Field(default_factory=list, max_length=4)
+    figures: list[FigureLabel] = Field(
+        default_factory=list, max_length=12, description="One label per listed count, in order"
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self, info: ValidationInfo) -> Self:
+        _check_number(self.source, _listed(info), "source")
+        context = info.context if isinstance(info.context, dict) else {}
+        counts = context.get("counts")
+        if counts is not None and len(self.figures) > len(counts):
+            raise ValueError(
+                f"{len(self.figures)} figure labels for {len(counts)} listed counts; give one "
+                "label per listed count, in order"
+            )
         return self
 
 
@@ -125,40 +109,46 @@ def _reason(error: ValidationError) -> str:
     return "; ".join(item["msg"] for item in error.errors(include_url=False))
 
 
-def salvage(raw: dict[str, Any], context: dict[str, Any]) -> tuple[SentenceFacts, list[str]]:
+def _valid_picks(items: Any, context: dict[str, Any], dropped: list[str]) -> list[ActorPick]:
+    picks = []
+    for item in items if isinstance(items, list) else []:
+        try:
+            picks.append(ActorPick.model_validate(item, context=context))
+        except ValidationError as error:
+            dropped.append(f"event actor: {_reason(error)}")
+    return picks
+
+
+def salvage_labels(
+    raw: dict[str, Any], context: dict[str, Any]
+) -> tuple[SentenceLabels, list[str]]:
     """Keep the parts of a failed answer that validate on their own; name what was dropped."""
     dropped: list[str] = []
-
-    def keep(model: type[Draft], items: Any, kind: str) -> list[Any]:
-        kept = []
-        for item in items if isinstance(items, list) else []:
-            try:
-                kept.append(model.model_validate(item, context=context))
-            except ValidationError as error:
-                dropped.append(f"{kind}: {_reason(error)}")
-        return kept
-
     events: list[EventDraft] = []
     for item in raw.get("events") or []:
         if isinstance(item, dict):
             item = {
                 **item,
-                "by": keep(ActorDraft, item.get("by"), "event actor"),
-                "against": keep(ActorDraft, item.get("against"), "event actor"),
+                "by": _valid_picks(item.get("by"), context, dropped),
+                "against": _valid_picks(item.get("against"), context, dropped),
             }
-        events.extend(keep(EventDraft, [item], "event"))
-    figures: list[FigureDraft] = keep(FigureDraft, raw.get("figures"), "figure")
-    actors: list[ActorDraft] = keep(ActorDraft, raw.get("actors"), "actor")
-    for figure in figures:
-        if figure.event is not None and figure.event > len(events):
-            dropped.append(f"figure link: event {figure.event} does not exist")
-            figure.event = None
+        try:
+            events.append(EventDraft.model_validate(item, context=context))
+        except ValidationError as error:
+            dropped.append(f"event: {_reason(error)}")
+    labels = [label for label in raw.get("figures") or [] if label in FIGURE_LABELS]
+    counts = context.get("counts")
+    if counts is not None and len(labels) > len(counts):
+        dropped.append(f"figures: {len(labels) - len(counts)} labels beyond the listed counts")
+        labels = labels[: len(counts)]
+    source = raw.get("source")
     try:
-        source = SentenceFacts.model_validate({"source": raw.get("source")}, context=context).source
-    except ValidationError as error:
-        dropped.append(f"source: {_reason(error)}")
+        number = source if isinstance(source, int) else None
+        _check_number(number, context.get("names"), "source")
+    except ValueError as error:
+        dropped.append(f"source: {error}")
         source = None
-    facts = SentenceFacts.model_construct(
-        source=source, actors=actors, events=events, figures=figures
+    labels_model = SentenceLabels.model_construct(
+        source=source if isinstance(source, int) else None, events=events, figures=labels
     )
-    return facts, dropped
+    return labels_model, dropped

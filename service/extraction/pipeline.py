@@ -1,8 +1,10 @@
 """Article -> validated, grounded records. The model classifies and links; code does the rest.
 
-Sentences are split and numbered by code; the model is asked about one sentence at a time with
-the whole numbered article in a prompt prefix that every call of the article shares. Offsets,
-numbers, qualifiers and dates are computed here, never taken from the model.
+Code splits and numbers sentences, finds each sentence's candidate names and places
+(mentions.py) and counts (counts.py), and asks the model one short question per sentence that
+may report something: which names did what to whom (by number, with an actor type), which
+event type, where, and a label per count. Offsets, numbers, qualifiers, dates and summaries
+are computed here, never taken from the model.
 """
 
 from __future__ import annotations
@@ -17,11 +19,15 @@ from typing import Any
 from pydantic import ValidationError
 
 from service.errors import ExtractionError
+from service.extraction.counts import Count, find_counts
 from service.extraction.dates import find_date_expressions, resolve_date
-from service.extraction.drafts import SentenceFacts
-from service.extraction.grounding import find_span
+from service.extraction.drafts import (
+    NOT_A_COUNT,
+    SentenceLabels,
+    salvage_labels,
+)
+from service.extraction.mentions import Mention, find_mentions
 from service.extraction.prompts import ExtractionPrompt
-from service.extraction.quantities import parse_quantity
 from service.extraction.records import (
     ActorRecord,
     ActorRef,
@@ -40,14 +46,26 @@ from service.extraction.taxonomy import (
     FigureCategory,
     Qualifier,
 )
-from service.llm import CallStats, SentenceOutcome
+from service.llm import CallStats, Outcome
 
 _BOILERPLATE = re.compile(
     r"^(read more:|like this:?$|latest news$|image\b|advertisement$|published\b)", re.I
 )
 _MIN_WORDS = 4
+# A sentence with no count and none of these words reports no event: it is not sent to the model.
+_EVENT_WORDS = re.compile(
+    r"\b(kill|attack|strike|struck|shell|bomb|clash|fight|assault|offensive|raid|mortar|rocket"
+    r"|missile|fire|fired|firing|gun|shot|shoot|wound|injur|dead|death|die|massacre|evacuat"
+    r"|deal|agree|ceasefire|truce|withdr|surrender|captur|seiz|control|advanc|push"
+    r"|retak|recaptur|liberat|enter|kidnap|abduct|hostage|detain|arrest|protest|demonstrat"
+    r"|riot|siege|besieg|destr|explo|blast|warplane|helicopter|drone|artillery|troops"
+    r"|terror|chemical|gas|loot|burn|leaflet|bus|relocat)",
+    re.IGNORECASE,
+)
 
-SentenceExtractor = Callable[[list[dict[str, str]], dict[str, Any]], Awaitable[SentenceOutcome]]
+
+# StructuredLLM.ask: (response_model, messages, context, salvage) -> Outcome
+Ask = Callable[..., Awaitable[Outcome[Any]]]
 
 
 @dataclass(slots=True)
@@ -56,11 +74,29 @@ class PipelineResult:
     stats: CallStats
     sentences: int
     non_events: int = 0
-    dropped: list[Dropped] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _Question:
+    sentence: Sentence
+    names: list[Mention]  # who may act or be hit
+    places: list[Mention]  # where it may happen
+    counts: list[Count]
+
+    @classmethod
+    def about(cls, sentence: Sentence) -> _Question:
+        mentions = find_mentions(sentence.text)
+        return cls(
+            sentence,
+            [m for m in mentions if not m.only_place],
+            [m for m in mentions if m.may_be_place],
+            find_counts(sentence.text),
+        )
 
 
 def sentences_to_ask(sentences: list[Sentence]) -> list[Sentence]:
-    """Skip what cannot report anything: boilerplate, fragments, repeated lines (headlines)."""
+    """Skip what cannot report anything: boilerplate, fragments, repeated lines (headlines),
+    and sentences with neither a count nor a word of violence, force or negotiation."""
     seen: set[str] = set()
     chosen = []
     for sentence in sentences:
@@ -68,221 +104,246 @@ def sentences_to_ask(sentences: list[Sentence]) -> list[Sentence]:
         if key in seen or len(key.split()) < _MIN_WORDS or _BOILERPLATE.match(key):
             continue
         seen.add(key)
-        chosen.append(sentence)
+        if find_counts(sentence.text) or _EVENT_WORDS.search(sentence.text):
+            chosen.append(sentence)
     return chosen
 
 
 class ExtractionPipeline:
-    def __init__(
-        self, extract: SentenceExtractor, prompt: ExtractionPrompt, concurrency: int = 1
-    ) -> None:
-        self._extract = extract
+    def __init__(self, ask: Ask, prompt: ExtractionPrompt, concurrency: int = 1) -> None:
+        self._ask = ask
         self.prompt = prompt
         self._concurrency = concurrency
 
     async def run(
         self, text: str, title: str | None = None, published: dt.date | None = None
     ) -> PipelineResult:
-        sentences = split_sentences(text)
-        targets = sentences_to_ask(sentences)
+        questions = [_Question.about(s) for s in sentences_to_ask(split_sentences(text))]
         gate = asyncio.Semaphore(self._concurrency)
 
-        async def ask(sentence: Sentence) -> SentenceOutcome:
-            messages = self.prompt.messages_for(sentences, sentence, title, published)
-            context = {"text": text, "sentence": sentence.text}
+        async def label(question: _Question) -> Outcome[SentenceLabels]:
+            names = [m.text for m in question.names]
+            places = [m.text for m in question.places]
+            counts = [c.text for c in question.counts]
+            messages = self.prompt.sentence_messages(
+                question.sentence.text, names, places, counts, title, published
+            )
+            context = {"names": names, "places": places, "counts": counts}
             async with gate:
-                return await self._extract(messages, context)
+                outcome: Outcome[SentenceLabels] = await self._ask(
+                    SentenceLabels, messages, context, lambda raw: salvage_labels(raw, context)
+                )
+                return outcome
 
-        try:
-            async with asyncio.TaskGroup() as group:
-                tasks = [group.create_task(ask(sentence)) for sentence in targets]
-        except BaseExceptionGroup as failure:
-            errors = [e for e in failure.exceptions if isinstance(e, ExtractionError)]
-            if errors:
-                raise errors[0] from failure
-            raise
-        outcomes = [task.result() for task in tasks]
-        builder = _RecordBuilder(text, published)
+        outcomes = await _all(label(q) for q in questions)
         stats = CallStats()
-        for sentence, outcome in zip(targets, outcomes, strict=True):
+        builder = _RecordBuilder(text, published)
+        for question, outcome in zip(questions, outcomes, strict=True):
             stats.add(outcome.stats)
             builder.dropped.extend(
-                Dropped(sentence=sentence.index, kind="model output", reason=reason)
+                Dropped(sentence=question.sentence.index, kind="model output", reason=reason)
                 for reason in outcome.dropped
             )
-            builder.add(sentence, outcome.facts)
-        extraction = builder.build()
+            builder.add(question, outcome.value)
+
         return PipelineResult(
-            extraction=extraction,
+            extraction=builder.build(),
             stats=stats,
-            sentences=len(targets),
+            sentences=len(questions),
             non_events=builder.non_events,
-            dropped=list(extraction.dropped),
         )
+
+
+async def _all(calls: Any) -> list[Any]:
+    """Run calls concurrently; on an extraction error cancel the rest and raise that error."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(call) for call in calls]
+    except BaseExceptionGroup as failure:
+        errors = [e for e in failure.exceptions if isinstance(e, ExtractionError)]
+        if errors:
+            raise errors[0] from failure
+        raise
+    return [task.result() for task in tasks]
+
+
+@dataclass(slots=True)
+class _ActorMention:
+    name: str
+    start: int
+    end: int
+    actor_type: ActorType | None = None
+
+
+@dataclass(slots=True)
+class _PendingEvent:
+    record: dict[str, Any]
+    refs: set[tuple[int, ActorRole]] = field(default_factory=set)
 
 
 class _RecordBuilder:
     def __init__(self, text: str, published: dt.date | None) -> None:
         self.text = text
         self.published = published
-        self.actors: list[ActorRecord] = []
-        self.events: list[EventRecord] = []
-        self.figures: list[FigureRecord] = []
         self.dropped: list[Dropped] = []
         self.non_events = 0
+        self._actors: list[_ActorMention] = []
         self._actor_index: dict[str, int] = {}
-        self._context = {"text": text}
+        self._events: list[_PendingEvent] = []
+        self._figures: list[dict[str, Any]] = []
 
-    def build(self) -> ArticleExtraction:
-        return ArticleExtraction(
-            actors=self.actors, events=self.events, figures=self.figures, dropped=self.dropped
-        )
+    def _actor(
+        self, sentence: Sentence, mention: Mention, actor_type: ActorType | None = None
+    ) -> int:
+        """The article's actor for a mention; the first type the model gives it sticks."""
+        key = " ".join(mention.text.split()).casefold()
+        if key not in self._actor_index:
+            start = sentence.start + mention.start
+            self._actors.append(_ActorMention(mention.text, start, start + len(mention.text)))
+            self._actor_index[key] = len(self._actors) - 1
+        actor = self._actors[self._actor_index[key]]
+        if actor.actor_type is None:
+            actor.actor_type = actor_type
+        return self._actor_index[key]
 
-    def _drop(self, sentence: Sentence, kind: str, reason: str) -> None:
-        self.dropped.append(Dropped(sentence=sentence.index, kind=kind, reason=reason))
+    def add(self, question: _Question, labels: SentenceLabels) -> None:
+        sentence, names = question.sentence, question.names
 
-    def _actor(self, sentence: Sentence, name: str, actor_type: ActorType) -> int | None:
-        key = " ".join(name.split()).casefold()
-        if key in self._actor_index:
-            return self._actor_index[key]
-        span = find_span(self.text, name, sentence.start, sentence.end) or find_span(
-            self.text, name
-        )
-        if span is None:
-            self._drop(sentence, "actor", f"{name!r} not found in the article")
-            return None
-        start, end = span
-        record = ActorRecord.model_validate(
-            {
-                "name": self.text[start:end],
-                "actor_type": actor_type,
-                "evidence": self.text[start:end],
-                "start": start,
-                "end": end,
-            },
-            context=self._context,
-            strict=False,
-        )
-        self.actors.append(record)
-        self._actor_index[key] = len(self.actors) - 1
-        return len(self.actors) - 1
+        def name(number: int | None, listed: list[Mention] = names) -> Mention | None:
+            valid = number is not None and 1 <= number <= len(listed)
+            return listed[number - 1] if valid and number is not None else None
 
-    def add(self, sentence: Sentence, facts: SentenceFacts) -> None:
-        for actor in facts.actors:
-            self._actor(sentence, actor.name, actor.type)
-
+        source = name(labels.source)
+        if source is not None:
+            self._actor(sentence, source)
         date_text, date, precision = self._date(sentence)
-        event_numbers: dict[int, int] = {}
-        for number, draft in enumerate(facts.events, start=1):
+        happened: list[int] = []
+        for draft in labels.events:
             if draft.status is not Factuality.HAPPENED:
                 self.non_events += 1
                 continue
-            refs: set[tuple[int, ActorRole]] = set()
-            for actors, role in (
-                (draft.by, ActorRole.PERPETRATOR),
-                (draft.against, ActorRole.TARGET),
-            ):
-                for actor in actors:
-                    index = self._actor(sentence, actor.name, actor.type)
-                    if index is not None:
-                        refs.add((index, role))
-            try:
-                event = EventRecord.model_validate(
-                    {
-                        "event_type": EVENT_TYPE_OF[draft.type],
-                        "sub_event_type": draft.type,
-                        "summary": draft.summary.strip(),
-                        "actors": [
-                            ActorRef(actor=actor, role=role)
-                            for actor, role in sorted(refs, key=lambda r: (r[1].value, r[0]))
-                        ],
-                        "location": self._as_written(draft.location, sentence),
-                        "date": date,
-                        "date_precision": precision,
-                        "date_text": date_text,
-                        "reported_by": facts.source,
-                        "sentence": sentence.index,
-                        "evidence": sentence.text,
-                        "start": sentence.start,
-                        "end": sentence.end,
-                    },
-                    context=self._context,
-                    strict=False,
-                )
-            except ValidationError as error:
-                self._drop(sentence, "event", str(error))
-                continue
-            self.events.append(event)
-            event_numbers[number] = len(self.events) - 1
-
-        for figure in facts.figures:
-            if figure.event is not None and figure.event not in event_numbers:
-                linked = (
-                    facts.events[figure.event - 1] if figure.event <= len(facts.events) else None
-                )
-                if linked is not None and linked.status is not Factuality.HAPPENED:
-                    self.non_events += 1
-                    continue
-            self._figure(
-                sentence,
-                figure.text,
-                figure.category,
-                facts.source,
-                event_numbers.get(figure.event) if figure.event else None,
+            pending = _PendingEvent(
+                record={
+                    "event_type": EVENT_TYPE_OF[draft.type],
+                    "sub_event_type": draft.type,
+                    "location": place.text
+                    if (place := name(draft.location, question.places))
+                    else None,
+                    "date": date,
+                    "date_precision": precision,
+                    "date_text": date_text,
+                    "reported_by": source.text if source else None,
+                    "sentence": sentence.index,
+                    "evidence": sentence.text,
+                    "start": sentence.start,
+                    "end": sentence.end,
+                }
             )
+            roles = ((draft.by, ActorRole.PERPETRATOR), (draft.against, ActorRole.TARGET))
+            for picks, role in roles:
+                for pick in picks:
+                    mention = name(pick.name)
+                    if mention is not None:
+                        pending.refs.add((self._actor(sentence, mention, pick.type), role))
+            self._events.append(pending)
+            happened.append(len(self._events) - 1)
 
-    def _figure(
-        self,
-        sentence: Sentence,
-        text: str,
-        category: FigureCategory,
-        source: str | None,
-        event: int | None,
-    ) -> None:
-        span = find_span(self.text, text, sentence.start, sentence.end)
-        quantity = parse_quantity(text)
-        if span is None or quantity is None:
-            self._drop(sentence, "figure", f"{text!r} is not a count in sentence {sentence.index}")
-            return
-        start, end = span
-        evidence = self.text[start:end]
-        if any(f.start == start and f.end == end for f in self.figures):
-            return
-        population = evidence[quantity.end :].strip(" ,.;:") or None
-        if population and population.casefold().startswith("of "):
-            population = population[3:].strip() or None
-        try:
-            record = FigureRecord.model_validate(
+        hypothetical_only = bool(labels.events) and not happened
+        for count, label in zip(question.counts, labels.figures, strict=False):
+            if label == NOT_A_COUNT:
+                continue
+            if hypothetical_only:
+                self.non_events += 1  # a count of a hypothetical or denied event is no fact
+                continue
+            start = sentence.start + count.start
+            self._figures.append(
                 {
-                    "category": category,
-                    "population": population,
-                    "low": quantity.low,
-                    "high": quantity.high,
-                    "qualifier": Qualifier(quantity.qualifier),
-                    "reported_by": source,
-                    "event": event,
-                    "evidence": evidence,
+                    "category": FigureCategory(label),
+                    "population": count.population,
+                    "low": count.quantity.low,
+                    "high": count.quantity.high,
+                    "qualifier": Qualifier(count.quantity.qualifier),
+                    "reported_by": source.text if source else None,
+                    "event": happened[0] if len(happened) == 1 else None,
+                    "evidence": self.text[start : sentence.start + count.end],
                     "start": start,
-                    "end": end,
+                    "end": sentence.start + count.end,
+                    "_sentence": sentence.index,
+                }
+            )
+        for count in question.counts[len(labels.figures) :]:
+            self._drop(sentence.index, "figure", f"the model gave no label for {count.text!r}")
+
+    def build(self) -> ArticleExtraction:
+        context = {"text": self.text}
+        actors = [
+            ActorRecord.model_validate(
+                {
+                    "name": actor.name,
+                    # named only as a source of claims: a monitor, agency or official outlet
+                    "actor_type": actor.actor_type or ActorType.MONITOR_MEDIA,
+                    "evidence": self.text[actor.start : actor.end],
+                    "start": actor.start,
+                    "end": actor.end,
                 },
-                context=self._context,
+                context=context,
                 strict=False,
             )
-        except ValidationError as error:
-            self._drop(sentence, "figure", str(error))
-            return
-        self.figures.append(record)
-
-    def _as_written(self, value: str | None, sentence: Sentence) -> str | None:
-        if value is None:
-            return None
-        span = find_span(self.text, value, sentence.start, sentence.end) or find_span(
-            self.text, value
+            for actor in self._actors
+        ]
+        events: list[EventRecord] = []
+        kept: dict[int, int] = {}
+        for number, pending in enumerate(self._events):
+            refs = sorted(pending.refs, key=lambda ref: (ref[1].value, ref[0]))
+            record = {
+                **pending.record,
+                "summary": _summary(pending.record, refs, actors),
+                "actors": [ActorRef(actor=actor, role=role) for actor, role in refs],
+            }
+            try:
+                events.append(EventRecord.model_validate(record, context=context, strict=False))
+            except ValidationError as error:
+                self._drop(pending.record["sentence"], "event", str(error))
+                continue
+            kept[number] = len(events) - 1
+        figures: list[FigureRecord] = []
+        for figure in self._figures:
+            sentence = figure.pop("_sentence")
+            figure["event"] = kept.get(figure["event"]) if figure["event"] is not None else None
+            try:
+                figures.append(FigureRecord.model_validate(figure, context=context, strict=False))
+            except ValidationError as error:
+                self._drop(sentence, "figure", str(error))
+        return ArticleExtraction(
+            actors=actors, events=events, figures=figures, dropped=self.dropped
         )
-        return self.text[span[0] : span[1]] if span else None
+
+    def _drop(self, sentence: int, kind: str, reason: str) -> None:
+        self.dropped.append(Dropped(sentence=sentence, kind=kind, reason=reason))
 
     def _date(self, sentence: Sentence) -> tuple[str | None, dt.date | None, DatePrecision]:
         for _, _, expression in find_date_expressions(sentence.text):
             resolved = resolve_date(expression, self.published)
             return expression, resolved.value, DatePrecision(resolved.precision)
         return None, None, DatePrecision.UNKNOWN
+
+
+def _text(mention: Mention | None) -> str | None:
+    return mention.text if mention is not None else None
+
+
+def _summary(
+    record: dict[str, Any], refs: list[tuple[int, ActorRole]], actors: list[ActorRecord]
+) -> str:
+    """One sentence from the structured fields: who, what, against whom, where, when."""
+    by = [actors[a].name for a, role in refs if role is ActorRole.PERPETRATOR]
+    against = [actors[a].name for a, role in refs if role is ActorRole.TARGET]
+    parts = [" and ".join(by) if by else "Unidentified actors"]
+    parts.append(f"- {record['sub_event_type'].value.lower()}")
+    if against:
+        parts.append("against " + " and ".join(against))
+    if record["location"]:
+        parts.append(f"in {record['location']}")
+    if record["date"] is not None:
+        parts.append(f"on {record['date'].isoformat()}")
+    return " ".join(parts) + "."

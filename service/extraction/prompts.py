@@ -1,4 +1,9 @@
-"""Versioned prompt files (``prompts/<task>.v<N>.yaml``) rendered by code."""
+"""Versioned prompt files (``prompts/<task>.v<N>.yaml``) rendered by code.
+
+Message order puts what never changes first (system), then what is constant for an article,
+then the sentence: consecutive calls share the longest possible prompt prefix, which
+llama.cpp and hosted endpoints reuse instead of recomputing.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +15,11 @@ from string import Template
 
 import yaml
 
-from service.extraction.sentences import Sentence
-
 PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
+
+
+def _listed(items: list[str]) -> str:
+    return " ".join(f'({n}) "{item}"' for n, item in enumerate(items, start=1)) or "none"
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,23 +34,30 @@ class ExtractionPrompt:
     def id(self) -> str:
         return f"{self.name}.v{self.version}"
 
-    def messages_for(
+    def _article(self, title: str | None, published: dt.date | None) -> str:
+        return self.article.substitute(
+            title=title or "(none)",
+            published=published.isoformat() if published else "unknown",
+        ).strip()
+
+    def sentence_messages(
         self,
-        sentences: list[Sentence],
-        target: Sentence,
+        sentence: str,
+        names: list[str],
+        places: list[str],
+        counts: list[str],
         title: str | None,
         published: dt.date | None,
     ) -> list[dict[str, str]]:
-        """System and article first (shared by every call of the article), the target last."""
-        article = self.article.substitute(
-            title_line=f" title: {title}" if title else "",
-            published_line=f" (published {published.isoformat()})" if published else "",
-            numbered_sentences="\n".join(f"[{s.index}] {s.text}" for s in sentences),
+        ask = self.sentence.substitute(
+            sentence=sentence,
+            names=_listed(names),
+            places=_listed(places),
+            counts=_listed(counts),
         )
-        ask = self.sentence.substitute(index=target.index, sentence=target.text)
         return [
             {"role": "system", "content": self.system.strip()},
-            {"role": "user", "content": article.strip()},
+            {"role": "user", "content": self._article(title, published)},
             {"role": "user", "content": ask.strip()},
         ]
 

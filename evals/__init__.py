@@ -1,0 +1,1 @@
+"""Extraction evals: the scorer (``evals.scorer``) and the runner (``python -m evals``)."""
