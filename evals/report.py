@@ -35,8 +35,9 @@ class RunStats:
 
         def number(key: str) -> float:
             value = run.get(key)
-            ok = isinstance(value, int | float) and not isinstance(value, bool)
-            return float(value) if ok else 0.0
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                return float(value)
+            return 0.0
 
         return cls(
             llm_calls=int(number("llm_calls")),
@@ -127,9 +128,7 @@ class EvalReport:
                 "failed": [asdict(f) for f in self.failures],
             },
             "run_problems": self.run_problems,
-            "articles": [
-                {"run": asdict(a.run), "score": a.score.to_dict()} for a in self.articles
-            ],
+            "articles": [{"run": asdict(a.run), "score": a.score.to_dict()} for a in self.articles],
         }
 
 
@@ -280,7 +279,7 @@ def _article_html(result: ArticleResult) -> str:
     status = "ok" if run.status == "succeeded" else "bad"
     parts = [
         f"<h2>{_e(run.file)}</h2>",
-        f'<p>article {_e(run.article_id)}, run {_e(run.run_id)}: '
+        f"<p>article {_e(run.article_id)}, run {_e(run.run_id)}: "
         f'<span class="{status}">{_e(run.status)}</span>'
         + (f" — {_e(run.error)}" if run.error else "")
         + f' <span class="muted">({run.seconds:.1f} s here; run wall '

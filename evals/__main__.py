@@ -1,0 +1,3 @@
+from evals.runner import main
+
+raise SystemExit(main())
