@@ -3,7 +3,8 @@
     python bench/seeds.py [--base-url http://127.0.0.1:8000] [--seeds seeds] [--wait 900]
 
 Each article is re-extracted (a new run) so repeated benchmarks measure the same work. Prints
-per article and in total: wall time, time inside LLM calls, service overhead (wall - LLM),
+per article and in total: wall time (run queued to records stored), time inside LLM calls,
+service overhead (wall - LLM),
 prompt and completion tokens, records found, re-asks and drops; then the resident memory of
 the model server and of the service, read from /proc (peak = VmHWM).
 """
@@ -11,6 +12,7 @@ the model server and of the service, read from /proc (peak = VmHWM).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import statistics
 import sys
 import time
@@ -29,7 +31,7 @@ def _find_pids(marker: str) -> list[int]:
             cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
         except OSError:
             continue
-        if marker in cmdline and "bench/seeds.py" not in cmdline:
+        if marker in cmdline and not cmdline.split(" ", 1)[0].endswith(("uv", "seeds.py")):
             pids.append(int(entry.name))
     return pids
 
@@ -57,6 +59,9 @@ def _extract(client: httpx.Client, text: str, wait: float) -> dict[str, Any]:
             raise TimeoutError(f"run {run['id']} still {run['status']} after {wait} s")
         time.sleep(0.5)
         run = client.get(f"/runs/{run['id']}").json()
+    created = dt.datetime.fromisoformat(run["created_at"])
+    finished = dt.datetime.fromisoformat(run["finished_at"])
+    run["wall_seconds"] = (finished - created).total_seconds()  # queued to stored
     records = client.get(f"/events?run_id={run['id']}&limit=500").json()["items"]
     actors = client.get(f"/actors?run_id={run['id']}&limit=500").json()["items"]
     figures = client.get(f"/figures?run_id={run['id']}&limit=500").json()["items"]

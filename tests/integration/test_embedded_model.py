@@ -1,0 +1,69 @@
+"""End to end on a real model: run by scripts/integration.sh against a started service.
+
+Deselected from the unit run (pytest -m 'not integration'); CONFLICT_IT_BASE_URL names the
+service under test.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from service.extraction.records import SCHEMA_VERSION
+from service.extraction.taxonomy import EVENT_TYPE_OF, SubEventType
+
+pytestmark = pytest.mark.integration
+SEED = Path(__file__).resolve().parents[2] / "seeds" / "003_27f24d422f4ca467.txt"
+
+
+@pytest.fixture(scope="module")
+def extracted() -> dict[str, Any]:
+    base_url = os.environ.get("CONFLICT_IT_BASE_URL")
+    if not base_url:
+        pytest.fail("CONFLICT_IT_BASE_URL is not set: run scripts/integration.sh")
+    with httpx.Client(base_url=base_url, timeout=60) as client:
+        posted = client.post(
+            "/articles", content=SEED.read_bytes(), headers={"content-type": "text/plain"}
+        )
+        assert posted.status_code in (200, 202), posted.text
+        article_id = posted.json()["article_id"]
+        run_id = posted.json()["run"]["id"]
+        deadline = time.monotonic() + 900
+        while (run := client.get(f"/runs/{run_id}").json())["status"] not in (
+            "succeeded",
+            "failed",
+        ):
+            assert time.monotonic() < deadline, f"run {run_id} still {run['status']}"
+            time.sleep(1)
+        assert run["status"] == "succeeded", run["error"]
+        article: dict[str, Any] = client.get(f"/articles/{article_id}").json()
+        return article
+
+
+def test_records_come_back_grounded_and_schema_valid(extracted: dict[str, Any]) -> None:
+    text = extracted["text"]
+    assert extracted["events"], "no event extracted"
+    assert extracted["actors"], "no actor extracted"
+    assert extracted["figures"], "no figure extracted"
+    for kind in ("events", "actors", "figures"):
+        for record in extracted[kind]:
+            assert text[record["start"] : record["end"]] == record["evidence"]
+            assert record["provenance"]["schema_version"] == SCHEMA_VERSION
+            assert record["provenance"]["prompt_version"] == "extract.v1"
+    for event in extracted["events"]:
+        sub_type = SubEventType(event["sub_event_type"])
+        assert event["event_type"] == EVENT_TYPE_OF[sub_type].value
+
+
+def test_figures_are_parsed_by_code(extracted: dict[str, Any]) -> None:
+    figures = {f["evidence"]: f for f in extracted["figures"]}
+    if "At least 40 civilians" in figures:
+        at_least = figures["At least 40 civilians"]
+        assert (at_least["low"], at_least["high"], at_least["qualifier"]) == (40, None, "at_least")
+    for figure in figures.values():
+        assert figure["low"] is not None or figure["high"] is not None
