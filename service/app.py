@@ -107,7 +107,7 @@ def create_app(
                 )
 
             load_prompt(settings.prompt_version)  # fail at start-up on a missing prompt file
-            workers = ExtractionWorkers(store, pipeline_for, settings.workers)
+            workers = ExtractionWorkers(store, pipeline_for, settings.workers, settings.llm_model)
             await workers.start()
             stack.push_async_callback(workers.stop)
             app.state.runtime = Runtime(

@@ -27,8 +27,11 @@ POLL_SECONDS = 1.0
 
 
 class ExtractionWorkers:
-    def __init__(self, store: Store, pipeline_for: PipelineFactory, workers: int) -> None:
+    def __init__(
+        self, store: Store, pipeline_for: PipelineFactory, workers: int, model: str
+    ) -> None:
         self._store = store
+        self._model = model
         self._pipeline_for = pipeline_for
         self._count = workers
         self._wake = asyncio.Event()
@@ -57,7 +60,7 @@ class ExtractionWorkers:
 
     async def _loop(self, number: int) -> None:
         while True:
-            claimed = await anyio.to_thread.run_sync(self._store.claim_next_run)
+            claimed = await anyio.to_thread.run_sync(self._store.claim_next_run, self._model)
             if claimed is None:
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
@@ -68,7 +71,7 @@ class ExtractionWorkers:
 
     async def process(self, run_id: int, article: Article) -> None:
         started = time.perf_counter()
-        _, prompt_version = await anyio.to_thread.run_sync(self._store.run_settings, run_id)
+        prompt_version = await anyio.to_thread.run_sync(self._store.prompt_version_of, run_id)
         log.info("extraction started", run_id=run_id, article_id=article.id)
         try:
             pipeline = self._pipeline_for(prompt_version)

@@ -197,7 +197,7 @@ async def test_interrupted_run_is_finished_after_restart(tmp_path: Path) -> None
     store = Store(create_db_engine(settings.database_url))
     article_id, _, run_id = store.ingest(ArticleInput(text=ARTICLE), "fake-model", "extract.v1")
     assert run_id is not None
-    assert store.claim_next_run() is not None  # the crashed process had claimed it
+    assert store.claim_next_run("fake-model") is not None  # the crashed process had claimed it
     assert store.run_status(run_id) == "running"
     store.engine.dispose()
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from service.errors import BadRequestError, PayloadTooLargeError, UnsupportedMediaError
 from service.extraction.dates import find_published_date
 from service.store.repository import ArticleInput
+
+T = TypeVar("T", bound=BaseModel)
 
 
 class ArticleIn(BaseModel):
@@ -59,15 +61,22 @@ def _problems(error: ValidationError, prefix: str = "") -> str:
     return "; ".join(parts)
 
 
-def _json_body(raw: bytes) -> Any:
+def _json_object(raw: bytes, model: type[T], example: str) -> T:
+    """The body as ``model``, or a 400 that says what is wrong with it."""
     try:
-        return json.loads(raw)
+        body = json.loads(raw)
     except UnicodeDecodeError as exc:
         raise BadRequestError("body is not UTF-8 encoded") from exc
     except json.JSONDecodeError as exc:
         raise BadRequestError(
             f"body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from exc
+    if not isinstance(body, dict):
+        raise BadRequestError(f"body must be a JSON object like {example}")
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        raise BadRequestError(_problems(exc)) from exc
 
 
 def _checked(item: ArticleIn, max_chars: int, where: str = "") -> ArticleInput:
@@ -104,14 +113,7 @@ def _headline(text: str) -> str | None:
 def parse_article(content_type: str | None, raw: bytes, max_chars: int) -> ArticleInput:
     media = _media_type(content_type)
     if media == "application/json":
-        body = _json_body(raw)
-        if not isinstance(body, dict):
-            raise BadRequestError('body must be a JSON object like {"text": "..."}')
-        try:
-            item = ArticleIn.model_validate(body)
-        except ValidationError as exc:
-            raise BadRequestError(_problems(exc)) from exc
-        return _checked(item, max_chars)
+        return _checked(_json_object(raw, ArticleIn, '{"text": "..."}'), max_chars)
     if media == "text/plain":
         try:
             text = raw.decode("utf-8")
@@ -133,13 +135,7 @@ def parse_batch(
             f"content type {media or '(none)'!r} is not supported; send application/json "
             '({"articles": [{"text": "..."}, ...]})'
         )
-    body = _json_body(raw)
-    if not isinstance(body, dict):
-        raise BadRequestError('body must be a JSON object like {"articles": [{"text": "..."}]}')
-    try:
-        batch = BatchIn.model_validate(body)
-    except ValidationError as exc:
-        raise BadRequestError(_problems(exc)) from exc
+    batch = _json_object(raw, BatchIn, '{"articles": [{"text": "..."}]}')
     if len(batch.articles) > max_items:
         raise PayloadTooLargeError(
             f"{len(batch.articles)} articles in one batch; the limit is {max_items} "

@@ -213,8 +213,9 @@ class Store:
             session.commit()
             return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
-    def claim_next_run(self) -> tuple[int, Article] | None:
-        """Atomically move the oldest pending run to running; return it with its article."""
+    def claim_next_run(self, model: str) -> tuple[int, Article] | None:
+        """Atomically move the oldest pending run to running, recording the model that will
+        serve it; return it with its article."""
         with Session(self.engine) as session:
             while True:
                 run_id = session.exec(
@@ -233,6 +234,7 @@ class Store:
                     )
                     .values(
                         status=RunStatus.RUNNING,
+                        model=model,
                         attempts=ExtractionRun.attempts + 1,
                         started_at=utcnow(),
                         error=None,
@@ -247,12 +249,12 @@ class Store:
                     session.expunge(article)
                     return run_id, article
 
-    def run_settings(self, run_id: int) -> tuple[str, str]:
+    def prompt_version_of(self, run_id: int) -> str:
         with Session(self.engine) as session:
             run = session.get(ExtractionRun, run_id)
             if run is None:
                 raise NotFoundError(f"run {run_id} does not exist")
-            return run.model, run.prompt_version
+            return run.prompt_version
 
     def finish_run(self, run_id: int, result: RunResult) -> None:
         """Store every record of a successful run and mark it succeeded, in one transaction."""
