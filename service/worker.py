@@ -16,7 +16,6 @@ import structlog
 
 from service.errors import ExtractionError
 from service.extraction.pipeline import ExtractionPipeline
-from service.extraction.records import ArticleExtraction
 from service.store.repository import RunResult, Store
 from service.store.tables import Article
 
@@ -84,9 +83,7 @@ class ExtractionWorkers:
             await self._fail(run_id, f"internal error: {type(exc).__name__}: {exc}", started)
             return
         outcome = RunResult(
-            extraction=ArticleExtraction.model_validate(
-                result.extraction.model_dump(), context={"text": article.text}, strict=False
-            ),
+            extraction=result.extraction,
             prompt_tokens=result.stats.prompt_tokens,
             completion_tokens=result.stats.completion_tokens,
             llm_calls=result.stats.calls,

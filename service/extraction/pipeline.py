@@ -94,19 +94,20 @@ class _Question:
         )
 
 
-def sentences_to_ask(sentences: list[Sentence]) -> list[Sentence]:
-    """Skip what cannot report anything: boilerplate, fragments, repeated lines (headlines),
-    and sentences with neither a count nor a word of violence, force or negotiation."""
+def questions_for(text: str) -> list[_Question]:
+    """One question per sentence that may report something: not boilerplate, a fragment or a
+    repeated line (headline), and holding a count or a word of violence, force or negotiation."""
     seen: set[str] = set()
-    chosen = []
-    for sentence in sentences:
+    questions = []
+    for sentence in split_sentences(text):
         key = " ".join(sentence.text.split()).casefold()
         if key in seen or len(key.split()) < _MIN_WORDS or _BOILERPLATE.match(key):
             continue
         seen.add(key)
-        if find_counts(sentence.text) or _EVENT_WORDS.search(sentence.text):
-            chosen.append(sentence)
-    return chosen
+        question = _Question.about(sentence)
+        if question.counts or _EVENT_WORDS.search(sentence.text):
+            questions.append(question)
+    return questions
 
 
 class ExtractionPipeline:
@@ -118,7 +119,7 @@ class ExtractionPipeline:
     async def run(
         self, text: str, title: str | None = None, published: dt.date | None = None
     ) -> PipelineResult:
-        questions = [_Question.about(s) for s in sentences_to_ask(split_sentences(text))]
+        questions = questions_for(text)
         gate = asyncio.Semaphore(self._concurrency)
 
         async def label(question: _Question) -> Outcome[SentenceLabels]:
