@@ -24,6 +24,10 @@ _ITEM = re.compile(r'\((\d+)\) "([^"]*)"')
 UNLISTED = 99
 
 
+class OutputCut(Exception):
+    """Raised by a script: the fake answers as a model stopped by max_tokens."""
+
+
 def facts(
     *,
     source: str | None = None,
@@ -99,7 +103,11 @@ class FakeLLM:
         places = [text for _, text in _ITEM.findall(lines["Places"])]
         attempt = self.attempts[sentence]
         self.attempts[sentence] += 1
-        answer = json.dumps(_as_numbers(self.script(sentence, attempt), names, places))
+        finish_reason = "stop"
+        try:
+            answer = json.dumps(_as_numbers(self.script(sentence, attempt), names, places))
+        except OutputCut:
+            answer, finish_reason = '{"source": null, "events": [{"status": "happ', "length"
         message: dict[str, Any] = {"role": "assistant", "content": None}
         if body.get("tools"):
             name = body["tools"][0]["function"]["name"]
@@ -114,7 +122,7 @@ class FakeLLM:
                 "object": "chat.completion",
                 "created": 0,
                 "model": body.get("model", "fake"),
-                "choices": [{"index": 0, "finish_reason": "stop", "message": message}],
+                "choices": [{"index": 0, "finish_reason": finish_reason, "message": message}],
                 "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
             },
         )

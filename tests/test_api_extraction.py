@@ -11,7 +11,7 @@ from service.app import create_app
 from service.store.database import create_db_engine
 from service.store.repository import ArticleInput, Store
 from tests.conftest import ARTICLE, make_settings, seed_script
-from tests.fake_llm import Answer, FakeLLM
+from tests.fake_llm import Answer, FakeLLM, OutputCut
 
 
 def assert_grounded(article: dict[str, Any]) -> None:
@@ -242,3 +242,19 @@ async def test_health_ready_and_openapi(client: AsyncTestClient[Any], fake_llm: 
     } <= operations
     create = schema["paths"]["/articles"]["post"]["requestBody"]["content"]
     assert set(create) == {"application/json", "text/plain"}
+
+
+async def test_an_unusable_answer_costs_its_sentence_only(
+    client: AsyncTestClient[Any], fake_llm: FakeLLM
+) -> None:
+    def script(sentence: str, attempt: int) -> Answer:
+        if sentence.startswith("Jaysh al-Islam fired"):
+            raise OutputCut
+        return seed_script(sentence, attempt)
+
+    fake_llm.script = script
+    body = (await client.post("/articles?wait=10", json={"text": ARTICLE})).json()
+    run = body["run"]
+    assert run["status"] == "succeeded"
+    assert any("max_tokens" in d["reason"] for d in run["dropped_detail"])
+    assert [e["sub_event_type"] for e in body["article"]["events"]] == ["Air/drone strike"]

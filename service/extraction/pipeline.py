@@ -18,7 +18,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from service.errors import ExtractionError
+from service.errors import ExtractionError, LLMOutputError
 from service.extraction.counts import Count, find_counts
 from service.extraction.dates import find_date_expressions, resolve_date
 from service.extraction.drafts import (
@@ -131,9 +131,14 @@ class ExtractionPipeline:
             )
             context = {"names": names, "places": places, "counts": counts}
             async with gate:
-                outcome: Outcome[SentenceLabels] = await self._ask(
-                    SentenceLabels, messages, context, lambda raw: salvage_labels(raw, context)
-                )
+                try:
+                    outcome: Outcome[SentenceLabels] = await self._ask(
+                        SentenceLabels, messages, context, lambda raw: salvage_labels(raw, context)
+                    )
+                except LLMOutputError as error:
+                    # One unusable answer costs its sentence, not the article's other records.
+                    empty = SentenceLabels()
+                    return Outcome(value=empty, stats=CallStats(calls=1), dropped=[str(error)])
                 return outcome
 
         outcomes = await _all(label(q) for q in questions)
