@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from service.resolution.actors import ActorResolver, Mention, normalise
+
+
+def mentions(*rows: tuple[int, str, str]) -> list[Mention]:
+    return [
+        Mention(id=n, article_id=article, name=name, actor_type=kind, position=n)
+        for n, (article, name, kind) in enumerate(rows)
+    ]
+
+
+def by_name(actors: list[object]) -> dict[str, object]:
+    return {a.name: a for a in actors}  # type: ignore[attr-defined]
+
+
+def test_normalise_folds_case_articles_and_transliteration() -> None:
+    assert normalise("Jaysh al-Islam") == normalise("Jaish Al Islam") == "jaish al-islam"
+    assert normalise("the Observatory") == "observatory"
+    assert normalise("al-Qaida") == normalise("Al Qaeda")
+
+
+def test_one_canonical_actor_per_real_actor_across_articles() -> None:
+    actors = ActorResolver().resolve(
+        mentions(
+            (1, "Jaysh al-Islam", "rebel group"),
+            (1, "Jaish Al Islam", "rebel group"),
+            (2, "Jaish al-Islam terrorists", "rebel group"),
+            (3, "Army of Islam", "rebel group"),
+            (3, "Islam Army", "rebel group"),
+            (1, "Observatory", "monitor/media"),
+            (1, "monitor", "monitor/media"),
+            (2, "Britain-based Observatory", "monitor/media"),
+            (4, "Syrian Observatory for Human Rights", "monitor/media"),
+            (2, "SANA", "monitor/media"),
+            (3, "Syrian Arab News Agency", "monitor/media"),
+        )
+    )
+    found = by_name(actors)
+    assert set(found) == {
+        "Jaysh al-Islam",
+        "Syrian Observatory for Human Rights",
+        "Syrian Arab News Agency",
+    }
+    jaysh = found["Jaysh al-Islam"]
+    assert jaysh.aliases == {  # type: ignore[attr-defined]
+        "Jaysh al-Islam", "Jaish Al Islam", "Jaish al-Islam terrorists", "Army of Islam",
+        "Islam Army",
+    }  # fmt: skip
+    assert jaysh.actor_type == "rebel group"  # type: ignore[attr-defined]
+    assert "monitor" in found["Syrian Observatory for Human Rights"].aliases  # type: ignore[attr-defined]
+
+
+def test_different_actors_are_never_merged() -> None:
+    actors = ActorResolver().resolve(
+        mentions(
+            (1, "Syrian army", "state forces"),
+            (1, "Free Syrian Army", "rebel group"),
+            (2, "Syrian Navy", "state forces"),
+            (2, "Syrian government", "government"),
+            (3, "Russian warplanes", "external/other forces"),
+            (3, "Russia", "government"),
+        )
+    )
+    assert len(actors) == 6
+    names = {a.name for a in actors}
+    assert {"Military Forces of Syria", "Free Syrian Army", "Government of Syria"} <= names
+    assert {"Military Forces of Russia", "Russian Federation"} <= names
+
+
+def test_near_identical_spellings_merge_but_short_names_do_not() -> None:
+    actors = ActorResolver().resolve(
+        mentions(
+            (1, "People's Defense Force", "political militia"),
+            (2, "Peoples Defense Force", "political militia"),
+            (3, "Hezbolla", "political militia"),
+            (3, "Hezbollah", "political militia"),
+        )
+    )
+    assert sorted(len(a.mention_ids) for a in actors) == [1, 1, 2]
+
+
+def test_a_generic_reference_needs_an_earlier_named_actor_in_its_article() -> None:
+    actors = ActorResolver().resolve(
+        mentions(
+            (1, "the group", "rebel group"),
+            (2, "Jaish al-Islam", "rebel group"),
+            (2, "the group", "rebel group"),
+        )
+    )
+    found = by_name(actors)
+    assert found["Jaysh al-Islam"].mention_ids == [1, 2]  # type: ignore[attr-defined]
+    assert found["the group"].mention_ids == [0]  # type: ignore[attr-defined]
