@@ -14,7 +14,9 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 
+from service.api.article_view import ArticleViewController
 from service.api.articles import ArticleController
+from service.api.exports import ExportController
 from service.api.health import HealthController
 from service.api.records import ActorController, EventController, FigureController
 from service.api.runs import RunController
@@ -123,10 +125,12 @@ def create_app(
     return Litestar(
         route_handlers=[
             ArticleController,
+            ArticleViewController,
             RunController,
             EventController,
             ActorController,
             FigureController,
+            ExportController,
             HealthController,
         ],
         dependencies={

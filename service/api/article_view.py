@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from litestar import Controller, MediaType, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+
+from service.store.repository import Store
+from service.view.annotate import render_article
+
+
+class ArticleViewController(Controller):
+    path = "/articles"
+    tags = ["articles"]
+
+    @get(
+        "/{article_id:int}/view",
+        operation_id="viewArticle",
+        summary="The article as an HTML page with its records highlighted at their offsets",
+        description="Events, actors and figures of the latest successful run, colour-coded; "
+        "hover a highlight for its record, click it for all its fields.",
+        media_type=MediaType.HTML,
+        sync_to_thread=True,
+    )
+    def view(self, store: NamedDependency[Store], article_id: FromPath[int]) -> str:
+        return render_article(store.get_article(article_id))

@@ -1,0 +1,94 @@
+"""Bulk exports: every record the list endpoints would return, all pages, in one streamed body.
+
+The filters are the list endpoints' own dependencies (service/api/filters.py), so a bad value
+gets the same 400.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import anyio.to_thread
+from litestar import Controller, get
+from litestar.datastructures import ResponseHeader
+from litestar.di import NamedDependency
+from litestar.response import Stream
+
+from service import exports
+from service.api.filters import FILTERS
+from service.store.repository import ActorFilter, EventFilter, FigureFilter, Store
+
+CSV = "text/csv"
+NDJSON = "application/x-ndjson"
+
+
+async def _threaded(chunks: Iterator[str]) -> AsyncIterator[str]:
+    """Step the store-reading iterator in a worker thread.
+
+    Not left to Stream: Litestar's wrapper for sync iterators ends the body quietly on any
+    ValueError (pydantic's ValidationError included), which would pass a cut export as whole.
+    """
+    while (chunk := await anyio.to_thread.run_sync(next, chunks, None)) is not None:
+        yield chunk
+
+
+class ExportController(Controller):
+    """The bodies are lazy: the store is read page by page while the response streams, so a
+    failure after the first chunk aborts the response (the status line is already sent)."""
+
+    path = "/"
+    tags = ["exports"]
+    dependencies = FILTERS
+
+    @get(
+        "/events.csv",
+        operation_id="exportEventsCsv",
+        summary="All events matching the /events filters as ACLED-like CSV",
+        media_type=CSV,
+        response_headers=[
+            ResponseHeader(name="Content-Disposition", value='attachment; filename="events.csv"')
+        ],
+    )
+    async def events_csv(
+        self, store: NamedDependency[Store], event_filter: NamedDependency[EventFilter]
+    ) -> Stream:
+        return Stream(_threaded(exports.events_csv(store, event_filter)), media_type=CSV)
+
+    @get(
+        "/events.jsonl",
+        operation_id="exportEventsJsonl",
+        summary="All events matching the /events filters, one JSON object per line",
+        media_type=NDJSON,
+    )
+    async def events_jsonl(
+        self, store: NamedDependency[Store], event_filter: NamedDependency[EventFilter]
+    ) -> Stream:
+        return Stream(
+            _threaded(exports.jsonl(exports.event_pages(store, event_filter))), media_type=NDJSON
+        )
+
+    @get(
+        "/actors.jsonl",
+        operation_id="exportActorsJsonl",
+        summary="All actor mentions matching the /actors filters, one JSON object per line",
+        media_type=NDJSON,
+    )
+    async def actors_jsonl(
+        self, store: NamedDependency[Store], actor_filter: NamedDependency[ActorFilter]
+    ) -> Stream:
+        return Stream(
+            _threaded(exports.jsonl(exports.actor_pages(store, actor_filter))), media_type=NDJSON
+        )
+
+    @get(
+        "/figures.jsonl",
+        operation_id="exportFiguresJsonl",
+        summary="All figures matching the /figures filters, one JSON object per line",
+        media_type=NDJSON,
+    )
+    async def figures_jsonl(
+        self, store: NamedDependency[Store], figure_filter: NamedDependency[FigureFilter]
+    ) -> Stream:
+        return Stream(
+            _threaded(exports.jsonl(exports.figure_pages(store, figure_filter))), media_type=NDJSON
+        )

@@ -1,0 +1,92 @@
+"""Query filters of the record endpoints, declared once and shared by the list and export
+endpoints as dependencies (their query parameters appear in the OpenAPI of both)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from litestar.di import Provide
+from litestar.params import QueryParameter
+
+from service.errors import BadRequestError
+from service.extraction.taxonomy import (
+    ActorType,
+    EventType,
+    FigureCategory,
+    Qualifier,
+    SubEventType,
+)
+from service.store.repository import ActorFilter, EventFilter, FigureFilter
+
+Id = Annotated[int | None, QueryParameter(ge=1)]
+Text = Annotated[str | None, QueryParameter(min_length=1, max_length=200)]
+
+
+def event_filter(
+    article_id: Id = None,
+    run_id: Id = None,
+    event_type: Annotated[EventType | None, QueryParameter()] = None,
+    sub_event_type: Annotated[SubEventType | None, QueryParameter()] = None,
+    actor: Annotated[
+        str | None, QueryParameter(min_length=1, description="Actor name contains")
+    ] = None,
+    location: Annotated[
+        str | None, QueryParameter(min_length=1, description="Location contains")
+    ] = None,
+    reported_by: Text = None,
+    date_from: Annotated[dt.date | None, QueryParameter(description="ISO date")] = None,
+    date_to: Annotated[dt.date | None, QueryParameter(description="ISO date")] = None,
+) -> EventFilter:
+    if date_from and date_to and date_from > date_to:
+        raise BadRequestError(f"date_from {date_from} is after date_to {date_to}")
+    return EventFilter(
+        article_id=article_id,
+        run_id=run_id,
+        event_type=event_type.value if event_type else None,
+        sub_event_type=sub_event_type.value if sub_event_type else None,
+        actor=actor,
+        location=location,
+        reported_by=reported_by,
+        date_from=date_from,
+        date_to=date_to,
+    )
+
+
+def actor_filter(
+    article_id: Id = None,
+    run_id: Id = None,
+    name: Annotated[str | None, QueryParameter(min_length=1, description="Name contains")] = None,
+    actor_type: Annotated[ActorType | None, QueryParameter()] = None,
+) -> ActorFilter:
+    return ActorFilter(
+        article_id=article_id,
+        run_id=run_id,
+        name=name,
+        actor_type=actor_type.value if actor_type else None,
+    )
+
+
+def figure_filter(
+    article_id: Id = None,
+    run_id: Id = None,
+    event_id: Id = None,
+    category: Annotated[FigureCategory | None, QueryParameter()] = None,
+    qualifier: Annotated[Qualifier | None, QueryParameter()] = None,
+    reported_by: Text = None,
+) -> FigureFilter:
+    return FigureFilter(
+        article_id=article_id,
+        run_id=run_id,
+        event_id=event_id,
+        category=category.value if category else None,
+        qualifier=qualifier.value if qualifier else None,
+        reported_by=reported_by,
+    )
+
+
+FILTERS = {
+    "event_filter": Provide(event_filter, sync_to_thread=False),
+    "actor_filter": Provide(actor_filter, sync_to_thread=False),
+    "figure_filter": Provide(figure_filter, sync_to_thread=False),
+}

@@ -1,0 +1,169 @@
+"""Bulk exports of stored records: an ACLED-like events CSV and JSON Lines of the read models.
+
+Row building is pure; the generators page through the store ``PAGE_SIZE`` records at a time and
+yield one text chunk per page, holding one page of records at a time (the events CSV also keeps
+the source and URL of each article it has met).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import TypeVar
+
+from pydantic import BaseModel
+
+from service.extraction.taxonomy import ActorRole, FigureCategory
+from service.store.read_models import ActorRead, EventRead, FigureRead, Page
+from service.store.repository import ActorFilter, EventFilter, FigureFilter, Store
+
+M = TypeVar("M", bound=BaseModel)
+
+PAGE_SIZE = 500
+
+EVENT_CSV_COLUMNS = (
+    "event_id",
+    "event_date",
+    "date_precision",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "actor2",
+    "location",
+    "fatalities",
+    "source",
+    "notes",
+    "article_id",
+    "article_url",
+    "run_id",
+    "model",
+    "prompt_version",
+    "schema_version",
+    "evidence_start",
+    "evidence_end",
+)
+
+CsvRow = dict[str, str | int | None]
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleMeta:
+    """What an events row needs of its article."""
+
+    source: str | None
+    url: str | None
+
+
+def fatalities(figures: Iterable[FigureRead]) -> int | None:
+    """The conservative count: the lowest ``low`` among "killed" figures, None without one.
+
+    Figures with no lower bound ("up to 10") give no count.
+    """
+    lows = [f.low for f in figures if f.category == FigureCategory.KILLED and f.low is not None]
+    return min(lows, default=None)
+
+
+def _actors(event: EventRead, role: ActorRole) -> str:
+    return "; ".join(a.name for a in event.actors if a.role == role)
+
+
+def event_row(event: EventRead, figures: Iterable[FigureRead], article: ArticleMeta) -> CsvRow:
+    """One CSV row; ``figures`` are the figures linked to this event."""
+    return {
+        "event_id": event.id,
+        "event_date": event.date.isoformat() if event.date else None,
+        "date_precision": event.date_precision,
+        "event_type": event.event_type,
+        "sub_event_type": event.sub_event_type,
+        "actor1": _actors(event, ActorRole.PERPETRATOR),
+        "actor2": _actors(event, ActorRole.TARGET),
+        "location": event.location,
+        "fatalities": fatalities(figures),
+        "source": event.reported_by or article.source,
+        "notes": event.summary,
+        "article_id": event.article_id,
+        "article_url": article.url,
+        "run_id": event.provenance.run_id,
+        "model": event.provenance.model,
+        "prompt_version": event.provenance.prompt_version,
+        "schema_version": event.provenance.schema_version,
+        "evidence_start": event.start,
+        "evidence_end": event.end,
+    }
+
+
+def csv_text(rows: Iterable[Mapping[str, str | int | None]], *, header: bool = False) -> str:
+    """RFC 4180 text (CRLF line ends) for ``rows``; None becomes an empty field."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=EVENT_CSV_COLUMNS)
+    if header:
+        writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def figures_by_event(figures: Iterable[FigureRead]) -> dict[int, list[FigureRead]]:
+    grouped: dict[int, list[FigureRead]] = {}
+    for figure in figures:
+        if figure.event_id is not None:
+            grouped.setdefault(figure.event_id, []).append(figure)
+    return grouped
+
+
+def all_pages(fetch: Callable[[str | None], Page[M]]) -> Iterator[Page[M]]:
+    """Follow ``next_cursor`` from the first page to the last."""
+    cursor: str | None = None
+    while True:
+        page = fetch(cursor)
+        yield page
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor
+
+
+def event_pages(store: Store, filters: EventFilter) -> Iterator[Page[EventRead]]:
+    return all_pages(lambda cursor: store.list_events(filters, cursor, PAGE_SIZE))
+
+
+def actor_pages(store: Store, filters: ActorFilter) -> Iterator[Page[ActorRead]]:
+    return all_pages(lambda cursor: store.list_actors(filters, cursor, PAGE_SIZE))
+
+
+def figure_pages(store: Store, filters: FigureFilter) -> Iterator[Page[FigureRead]]:
+    return all_pages(lambda cursor: store.list_figures(filters, cursor, PAGE_SIZE))
+
+
+def jsonl(pages: Iterable[Page[M]]) -> Iterator[str]:
+    for page in pages:
+        if page.items:
+            yield "".join(item.model_dump_json() + "\n" for item in page.items)
+
+
+def _killed_figures(store: Store, events: list[EventRead]) -> dict[int, list[FigureRead]]:
+    # By run, not by event: one query per run of the page instead of one per event. The
+    # explicit run_id also finds the figures of older runs an export with ?run_id= selected.
+    wanted = {e.id for e in events}
+    found: list[FigureRead] = []
+    for run_id in sorted({e.provenance.run_id for e in events}):
+        killed = FigureFilter(run_id=run_id, category=FigureCategory.KILLED.value)
+        for page in figure_pages(store, killed):
+            found.extend(f for f in page.items if f.event_id in wanted)
+    return figures_by_event(found)
+
+
+def events_csv(store: Store, filters: EventFilter) -> Iterator[str]:
+    """The header, then the rows of every event ``filters`` match, a page per chunk."""
+    yield csv_text([], header=True)
+    articles: dict[int, ArticleMeta] = {}
+    for page in event_pages(store, filters):
+        if not page.items:
+            continue
+        for article_id in {e.article_id for e in page.items} - articles.keys():
+            article = store.get_article(article_id)
+            articles[article_id] = ArticleMeta(source=article.source, url=article.url)
+        figures = _killed_figures(store, page.items)
+        yield csv_text(
+            event_row(e, figures.get(e.id, []), articles[e.article_id]) for e in page.items
+        )

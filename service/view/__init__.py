@@ -1,0 +1,1 @@
+"""HTML views of stored articles: self-contained pages with no external assets."""

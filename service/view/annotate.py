@@ -1,0 +1,226 @@
+"""The annotated article page: the text with every event, actor and figure marked at its offsets.
+
+Pure rendering, ``ArticleRead`` in, one self-contained HTML document out (inline CSS and JS from
+``page.html``). Spans may nest or cross, so the text is cut at every span boundary and the marks
+are opened and closed around the pieces; a span cut by a crossing one continues in further
+fragments, of which only the first carries ``data-kind``/``data-id`` (one per record).
+"""
+
+from __future__ import annotations
+
+import html
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from functools import cache
+from importlib.resources import files
+from string import Template
+
+from pydantic import BaseModel
+
+from service.store.read_models import ActorRead, ArticleRead, EventRead, FigureRead, RunRead
+from service.store.tables import RunStatus
+
+KINDS = ("event", "figure", "actor")  # outermost first when spans start together
+_LABEL = {"event": "Event", "figure": "Figure", "actor": "Actor"}
+_LEGEND = {
+    "event": "Events (whole sentence)",
+    "actor": "Actors",
+    "figure": "Figures",
+}
+_NOT_SHOWN = {"id", "article_id", "provenance"}
+_GROUNDING = ("evidence", "start", "end")
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    kind: str
+    id: int
+    start: int
+    end: int
+    fields: tuple[tuple[str, str], ...]
+
+    @property
+    def ref(self) -> str:
+        return f"{self.kind}-{self.id}"
+
+    @property
+    def title(self) -> str:
+        lines = [f"{_LABEL[self.kind]} {self.id}"]
+        lines += [f"{name}: {value}" for name, value in self.fields if name != "evidence"]
+        return "\n".join(lines)
+
+
+def render_article(article: ArticleRead) -> str:
+    shown = _shown_run(article)
+    spans = _spans(article) if shown is not None else []
+    return _page().substitute(
+        heading=_e(_heading(article)),
+        meta=_meta(article),
+        provenance=_provenance(shown or article.latest_run),
+        legend=_legend(spans),
+        notice=_notice(article, shown),
+        annotated=annotate(article.text, spans),
+        records="\n".join(_record_card(s) for s in spans),
+    )
+
+
+def annotate(text: str, spans: list[Span]) -> str:
+    """The escaped text with properly nested ``<mark>`` elements for the spans."""
+    size = len(text)
+    clamped = [_clamp(s, size) for s in spans]
+    starting: dict[int, list[Span]] = defaultdict(list)
+    for span in clamped:
+        starting[span.start].append(span)
+    bounds = sorted({0, size, *(s.start for s in clamped), *(s.end for s in clamped)})
+    out: list[str] = []
+    stack: list[Span] = []
+    begun: set[str] = set()
+    for i, pos in enumerate(bounds):
+        ending = [depth for depth, s in enumerate(stack) if s.end == pos]
+        reopen: list[Span] = []
+        if ending:
+            # Closing a span closes everything opened inside it; those still running reopen.
+            cut = ending[0]
+            reopen = [s for s in stack[cut:] if s.end != pos]
+            out.append("</mark>" * (len(stack) - cut))
+            del stack[cut:]
+        here = starting.get(pos, [])
+        opening = sorted(
+            [*reopen, *(s for s in here if s.end > s.start)],
+            key=lambda s: (-s.end, KINDS.index(s.kind), s.id),
+        )
+        for span in opening:
+            out.append(_open(span, first=span.ref not in begun))
+            begun.add(span.ref)
+            stack.append(span)
+        for span in (s for s in here if s.end == s.start):
+            out.append(_open(span, first=True) + "</mark>")
+        if i + 1 < len(bounds):
+            out.append(_e(text[pos : bounds[i + 1]]))
+    return "".join(out)
+
+
+def _clamp(span: Span, size: int) -> Span:
+    start = min(max(span.start, 0), size)
+    return replace(span, start=start, end=min(max(span.end, start), size))
+
+
+def _open(span: Span, *, first: bool) -> str:
+    attrs = f'class="hl hl-{span.kind}" data-ref="{span.ref}" title="{_e(span.title)}"'
+    if first:
+        attrs += (
+            f' data-kind="{span.kind}" data-id="{span.id}"'
+            f' data-start="{span.start}" data-end="{span.end}" tabindex="0"'
+        )
+    return f"<mark {attrs}>"
+
+
+def _spans(article: ArticleRead) -> list[Span]:
+    records: tuple[tuple[str, Sequence[EventRead | ActorRead | FigureRead]], ...] = (
+        ("event", article.events),
+        ("actor", article.actors),
+        ("figure", article.figures),
+    )
+    return [
+        Span(kind, record.id, record.start, record.end, _fields(record))
+        for kind, items in records
+        for record in items
+    ]
+
+
+def _fields(record: BaseModel) -> tuple[tuple[str, str], ...]:
+    data = record.model_dump(mode="json", exclude=_NOT_SHOWN)
+    if isinstance(record, EventRead):
+        data["actors"] = [f"{a.name} ({a.role}, actor {a.actor_id})" for a in record.actors]
+    grounding = [(name, data.pop(name)) for name in _GROUNDING]
+    return tuple((name, _value(value)) for name, value in [*data.items(), *grounding])
+
+
+def _value(value: object) -> str:
+    if value is None or value == []:
+        return "—"
+    if isinstance(value, list):
+        return "; ".join(_value(v) for v in value)
+    return str(value)
+
+
+def _shown_run(article: ArticleRead) -> RunRead | None:
+    """The run whose records the article carries: its latest successful one."""
+    succeeded = [r for r in article.runs if r.status == RunStatus.SUCCEEDED]
+    return succeeded[-1] if succeeded else None
+
+
+def _heading(article: ArticleRead) -> str:
+    return article.title or f"Article {article.id}"
+
+
+def _meta(article: ArticleRead) -> str:
+    parts = [
+        f"{label}: {_e(str(value))}"
+        for label, value in (
+            ("Source", article.source),
+            ("Published", article.published_date),
+            ("URL", article.url),
+        )
+        if value
+    ]
+    parts.append(f"Article {article.id}, {article.chars} characters")
+    return f'<p class="meta">{" · ".join(parts)}</p>'
+
+
+def _provenance(run: RunRead | None) -> str:
+    if run is None:
+        return "<div><dt>Run</dt><dd>none</dd></div>"
+    items = (
+        ("Model", _e(run.model)),
+        ("Prompt version", _e(run.prompt_version)),
+        ("Schema version", _e(run.schema_version)),
+        ("Run", str(run.id)),
+        ("Status", f'<span class="status-{run.status.value}">{run.status.value}</span>'),
+    )
+    return "".join(f"<div><dt>{label}</dt><dd>{value}</dd></div>" for label, value in items)
+
+
+def _legend(spans: list[Span]) -> str:
+    counts = {kind: sum(s.kind == kind for s in spans) for kind in _LEGEND}
+    return "".join(
+        f'<li><span class="swatch hl-{kind}"></span>{label} ({counts[kind]})</li>'
+        for kind, label in _LEGEND.items()
+    )
+
+
+def _notice(article: ArticleRead, shown: RunRead | None) -> str:
+    latest = article.latest_run
+    if latest is None:
+        message = "No extraction run for this article yet."
+    elif shown is None:
+        message = f"No successful extraction yet: run {latest.id} is {latest.status.value}"
+        message += f" ({latest.error})." if latest.error else "."
+        message += " The text is shown without highlights."
+    elif latest.id != shown.id:
+        message = (
+            f"Run {latest.id} is {latest.status.value}; the highlights are from run {shown.id}, "
+            "the latest successful one."
+        )
+    else:
+        return ""
+    return f'<p class="notice" role="status">{_e(message)}</p>'
+
+
+def _record_card(span: Span) -> str:
+    rows = "".join(f"<dt>{_e(name)}</dt><dd>{_e(value)}</dd>" for name, value in span.fields)
+    return (
+        f'<section class="record" id="rec-{span.ref}" hidden>'
+        f'<h3><span class="swatch hl-{span.kind}"></span>{_LABEL[span.kind]} {span.id}</h3>'
+        f"<dl>{rows}</dl></section>"
+    )
+
+
+def _e(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+@cache
+def _page() -> Template:
+    return Template(files("service.view").joinpath("page.html").read_text(encoding="utf-8"))

@@ -1,0 +1,123 @@
+"""The annotated article page in a real browser: run by scripts/integration.sh against a started
+service, with Debian's chromium.
+
+Deselected from the unit run (pytest -m 'not integration and not browser'). CONFLICT_IT_BASE_URL
+names the service; CONFLICT_IT_ARTICLE optionally names another article file to post (e.g. one
+a fake model has answers for).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from collections import Counter
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.browser
+SEED = Path(__file__).resolve().parents[2] / "seeds" / "003_27f24d422f4ca467.txt"
+KINDS = {"event": "events", "actor": "actors", "figure": "figures"}
+
+
+@pytest.fixture(scope="module")
+def base_url() -> str:
+    url = os.environ.get("CONFLICT_IT_BASE_URL")
+    if not url:
+        pytest.fail("CONFLICT_IT_BASE_URL is not set: run scripts/integration.sh")
+    return url.rstrip("/")
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    path = shutil.which("chromium")
+    if path is None:
+        pytest.fail("chromium is not on PATH: apt-get install chromium (Debian)")
+    return path
+
+
+@pytest.fixture(scope="module")
+def article(base_url: str) -> dict[str, Any]:
+    """The stored article with the records of its finished run (re-posting finds it)."""
+    path = Path(os.environ.get("CONFLICT_IT_ARTICLE") or SEED)
+    with httpx.Client(base_url=base_url, timeout=60) as client:
+        posted = client.post(
+            "/articles", content=path.read_bytes(), headers={"content-type": "text/plain"}
+        )
+        assert posted.status_code in (200, 202), posted.text
+        accepted = posted.json()
+        assert accepted["run"] is not None, f"article {accepted['article_id']} has no run"
+        run_id = accepted["run"]["id"]
+        deadline = time.monotonic() + 900
+        while (run := client.get(f"/runs/{run_id}").json())["status"] not in (
+            "succeeded",
+            "failed",
+        ):
+            assert time.monotonic() < deadline, f"run {run_id} still {run['status']}"
+            time.sleep(1)
+        assert run["status"] == "succeeded", run["error"]
+        stored: dict[str, Any] = client.get(f"/articles/{accepted['article_id']}").json()
+        return stored
+
+
+def run_chromium(chromium: str, profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [
+        chromium,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        *args,
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, f"{' '.join(command)} exited {done.returncode}:\n{done.stderr}"
+    return done
+
+
+class MarkCounter(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.kinds: Counter[str] = Counter()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        kind = dict(attrs).get("data-kind")
+        if kind is not None:
+            self.kinds[kind] += 1
+
+
+def test_dumped_dom_marks_every_record(
+    article: dict[str, Any], base_url: str, chromium: str, tmp_path: Path
+) -> None:
+    url = f"{base_url}/articles/{article['id']}/view"
+    dom = run_chromium(chromium, tmp_path / "profile", "--dump-dom", url).stdout
+    counter = MarkCounter()
+    counter.feed(dom)
+    expected = {kind: len(article[key]) for kind, key in KINDS.items()}
+    assert all(n >= 1 for n in expected.values()), f"the run extracted {expected}"
+    assert dict(counter.kinds) == expected, f"marks in the DOM of {url}"
+
+
+def test_screenshot_renders(
+    article: dict[str, Any], base_url: str, chromium: str, tmp_path: Path
+) -> None:
+    shot = tmp_path / "view.png"
+    run_chromium(
+        chromium,
+        tmp_path / "profile",
+        f"--screenshot={shot}",
+        "--window-size=1280,1600",
+        f"{base_url}/articles/{article['id']}/view",
+    )
+    assert shot.exists(), "chromium wrote no screenshot"
+    assert shot.stat().st_size > 20_000, f"screenshot is only {shot.stat().st_size} bytes"
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
