@@ -11,26 +11,23 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import time
 from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
+from tests import live_service
+
 pytestmark = pytest.mark.browser
-SEED = Path(__file__).resolve().parents[2] / "seeds" / "003_27f24d422f4ca467.txt"
+SEED = live_service.SEED
 KINDS = {"event": "events", "actor": "actors", "figure": "figures"}
 
 
 @pytest.fixture(scope="module")
 def base_url() -> str:
-    url = os.environ.get("CONFLICT_IT_BASE_URL")
-    if not url:
-        pytest.fail("CONFLICT_IT_BASE_URL is not set: run scripts/integration.sh")
-    return url.rstrip("/")
+    return live_service.base_url()
 
 
 @pytest.fixture(scope="module")
@@ -42,27 +39,8 @@ def chromium() -> str:
 
 
 @pytest.fixture(scope="module")
-def article(base_url: str) -> dict[str, Any]:
-    """The stored article with the records of its finished run (re-posting finds it)."""
-    path = Path(os.environ.get("CONFLICT_IT_ARTICLE") or SEED)
-    with httpx.Client(base_url=base_url, timeout=60) as client:
-        posted = client.post(
-            "/articles", content=path.read_bytes(), headers={"content-type": "text/plain"}
-        )
-        assert posted.status_code in (200, 202), posted.text
-        accepted = posted.json()
-        assert accepted["run"] is not None, f"article {accepted['article_id']} has no run"
-        run_id = accepted["run"]["id"]
-        deadline = time.monotonic() + 900
-        while (run := client.get(f"/runs/{run_id}").json())["status"] not in (
-            "succeeded",
-            "failed",
-        ):
-            assert time.monotonic() < deadline, f"run {run_id} still {run['status']}"
-            time.sleep(1)
-        assert run["status"] == "succeeded", run["error"]
-        stored: dict[str, Any] = client.get(f"/articles/{accepted['article_id']}").json()
-        return stored
+def article() -> dict[str, Any]:
+    return live_service.extracted_article(Path(os.environ.get("CONFLICT_IT_ARTICLE") or SEED))
 
 
 def run_chromium(chromium: str, profile: Path, *args: str) -> subprocess.CompletedProcess[str]:

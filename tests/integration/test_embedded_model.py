@@ -6,43 +6,20 @@ service under test.
 
 from __future__ import annotations
 
-import os
-import time
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from service.extraction.records import SCHEMA_VERSION
 from service.extraction.taxonomy import EVENT_TYPE_OF, SubEventType
+from tests import live_service
 
 pytestmark = pytest.mark.integration
-SEED = Path(__file__).resolve().parents[2] / "seeds" / "003_27f24d422f4ca467.txt"
 
 
 @pytest.fixture(scope="module")
 def extracted() -> dict[str, Any]:
-    base_url = os.environ.get("CONFLICT_IT_BASE_URL")
-    if not base_url:
-        pytest.fail("CONFLICT_IT_BASE_URL is not set: run scripts/integration.sh")
-    with httpx.Client(base_url=base_url, timeout=60) as client:
-        posted = client.post(
-            "/articles", content=SEED.read_bytes(), headers={"content-type": "text/plain"}
-        )
-        assert posted.status_code in (200, 202), posted.text
-        article_id = posted.json()["article_id"]
-        run_id = posted.json()["run"]["id"]
-        deadline = time.monotonic() + 900
-        while (run := client.get(f"/runs/{run_id}").json())["status"] not in (
-            "succeeded",
-            "failed",
-        ):
-            assert time.monotonic() < deadline, f"run {run_id} still {run['status']}"
-            time.sleep(1)
-        assert run["status"] == "succeeded", run["error"]
-        article: dict[str, Any] = client.get(f"/articles/{article_id}").json()
-        return article
+    return live_service.extracted_article(live_service.SEED)
 
 
 def test_records_come_back_grounded_and_schema_valid(extracted: dict[str, Any]) -> None:
