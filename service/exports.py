@@ -160,9 +160,9 @@ def events_csv(store: Store, filters: EventFilter) -> Iterator[str]:
     for page in event_pages(store, filters):
         if not page.items:
             continue
-        for article_id in {e.article_id for e in page.items} - articles.keys():
-            article = store.get_article(article_id)
-            articles[article_id] = ArticleMeta(source=article.source, url=article.url)
+        missing = {e.article_id for e in page.items} - articles.keys()
+        for article_id, (source, url) in store.article_sources(missing).items():
+            articles[article_id] = ArticleMeta(source=source, url=url)
         figures = _killed_figures(store, page.items)
         yield csv_text(
             event_row(e, figures.get(e.id, []), articles[e.article_id]) for e in page.items

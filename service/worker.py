@@ -99,6 +99,8 @@ class ExtractionWorkers:
             actors=len(outcome.extraction.actors),
             figures=len(outcome.extraction.figures),
             dropped=len(outcome.extraction.dropped),
+            non_events=result.non_events,
+            sentences_asked=result.sentences,
             wall_s=round(outcome.wall_seconds, 2),
             llm_s=round(outcome.llm_seconds, 2),
         )

@@ -196,7 +196,7 @@ class _RecordBuilder:
         self._actors: list[_ActorMention] = []
         self._actor_index: dict[str, int] = {}
         self._events: list[_PendingEvent] = []
-        self._figures: list[dict[str, Any]] = []
+        self._figures: list[tuple[int, dict[str, Any]]] = []  # (sentence, record fields)
 
     def _actor(
         self, sentence: Sentence, mention: Mention, actor_type: ActorType | None = None
@@ -261,22 +261,20 @@ class _RecordBuilder:
             if hypothetical_only:
                 self.non_events += 1  # a count of a hypothetical or denied event is no fact
                 continue
-            start = sentence.start + count.start
-            self._figures.append(
-                {
-                    "category": FigureCategory(label),
-                    "population": count.population,
-                    "low": count.quantity.low,
-                    "high": count.quantity.high,
-                    "qualifier": Qualifier(count.quantity.qualifier),
-                    "reported_by": source.text if source else None,
-                    "event": happened[0] if len(happened) == 1 else None,
-                    "evidence": self.text[start : sentence.start + count.end],
-                    "start": start,
-                    "end": sentence.start + count.end,
-                    "_sentence": sentence.index,
-                }
-            )
+            start, end = sentence.start + count.start, sentence.start + count.end
+            fields = {
+                "category": FigureCategory(label),
+                "population": count.population,
+                "low": count.quantity.low,
+                "high": count.quantity.high,
+                "qualifier": Qualifier(count.quantity.qualifier),
+                "reported_by": source.text if source else None,
+                "event": happened[0] if len(happened) == 1 else None,
+                "evidence": self.text[start:end],
+                "start": start,
+                "end": end,
+            }
+            self._figures.append((sentence.index, fields))
         for count in question.counts[len(labels.figures) :]:
             self._drop(sentence.index, "figure", f"the model gave no label for {count.text!r}")
 
@@ -313,8 +311,7 @@ class _RecordBuilder:
                 continue
             kept[number] = len(events) - 1
         figures: list[FigureRecord] = []
-        for figure in self._figures:
-            sentence = figure.pop("_sentence")
+        for sentence, figure in self._figures:
             figure["event"] = kept.get(figure["event"]) if figure["event"] is not None else None
             try:
                 figures.append(FigureRecord.model_validate(figure, context=context, strict=False))

@@ -6,12 +6,12 @@ import base64
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import func, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from service.errors import BadRequestError, NotFoundError
@@ -38,7 +38,13 @@ from service.store.tables import (
     utcnow,
 )
 
-T = TypeVar("T")
+
+class _Identified(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+R = TypeVar("R", bound=_Identified)
 
 
 def normalise_text(text: str) -> str:
@@ -156,7 +162,7 @@ class Store:
             session.add(article)
             try:
                 session.flush()
-            except Exception:
+            except IntegrityError:  # the same text stored by a concurrent request
                 session.rollback()
                 again = session.exec(select(Article).where(Article.content_hash == digest)).one()
                 assert again.id is not None
@@ -359,9 +365,9 @@ class Store:
             shown = succeeded[-1].id if succeeded else None
             events = actors = figures = []
             if shown is not None:
-                events = self._events(session, EventFilter(run_id=shown), 0, 10_000).items
-                actors = self._actors(session, ActorFilter(run_id=shown), 0, 10_000).items
-                figures = self._figures(session, FigureFilter(run_id=shown), 0, 10_000).items
+                events = self._events(session, EventFilter(run_id=shown), 0, None).items
+                actors = self._actors(session, ActorFilter(run_id=shown), 0, None).items
+                figures = self._figures(session, FigureFilter(run_id=shown), 0, None).items
             return ArticleRead(
                 **_summary(article, runs[-1] if runs else None).model_dump(),
                 text=article.text,
@@ -371,6 +377,16 @@ class Store:
                 figures=figures,
             )
 
+    def article_sources(self, article_ids: set[int]) -> dict[int, tuple[str | None, str | None]]:
+        """(source, url) of each article, without loading texts or records."""
+        with Session(self.engine) as session:
+            rows = session.exec(
+                select(Article.id, Article.source, Article.url).where(
+                    col(Article.id).in_(article_ids)
+                )
+            ).all()
+            return {article_id: (source, url) for article_id, source, url in rows if article_id}
+
     def list_articles(self, cursor: str | None, limit: int) -> Page[ArticleSummary]:
         after = decode_cursor(cursor)
         with Session(self.engine) as session:
@@ -378,11 +394,11 @@ class Store:
                 select(Article)
                 .where(col(Article.id) > after)
                 .order_by(col(Article.id))
-                .limit(limit + 1)
+                .limit(_fetch(limit))
             ).all()
             latest = _latest_runs(session, [r.id for r in rows[:limit] if r.id is not None])
             items = [_summary(a, latest.get(a.id or 0)) for a in rows[:limit]]
-            return _page(items, rows, limit)
+            return _page(items, len(rows) > len(items))
 
     def list_events(self, f: EventFilter, cursor: str | None, limit: int) -> Page[EventRead]:
         with Session(self.engine) as session:
@@ -414,7 +430,9 @@ class Store:
             stmt = stmt.where(table.article_id == article_id)
         return stmt
 
-    def _events(self, session: Session, f: EventFilter, after: int, limit: int) -> Page[EventRead]:
+    def _events(
+        self, session: Session, f: EventFilter, after: int, limit: int | None
+    ) -> Page[EventRead]:
         stmt = select(Event, ExtractionRun).join(
             ExtractionRun, col(Event.run_id) == col(ExtractionRun.id)
         )
@@ -438,7 +456,7 @@ class Store:
                 .where(_contains(Actor.name, f.actor))
             )
             stmt = stmt.where(col(Event.id).in_(linked))
-        rows = session.exec(stmt.order_by(col(Event.id)).limit(limit + 1)).all()
+        rows = session.exec(stmt.order_by(col(Event.id)).limit(_fetch(limit))).all()
         ids = [event.id for event, _ in rows[:limit]]
         links: dict[int, list[EventActorRead]] = {}
         if ids:
@@ -464,9 +482,11 @@ class Store:
             )
             for event, run in rows[:limit]
         ]
-        return _page(items, rows, limit)
+        return _page(items, len(rows) > len(items))
 
-    def _actors(self, session: Session, f: ActorFilter, after: int, limit: int) -> Page[ActorRead]:
+    def _actors(
+        self, session: Session, f: ActorFilter, after: int, limit: int | None
+    ) -> Page[ActorRead]:
         stmt = select(Actor, ExtractionRun).join(
             ExtractionRun, col(Actor.run_id) == col(ExtractionRun.id)
         )
@@ -475,15 +495,15 @@ class Store:
             stmt = stmt.where(_contains(Actor.name, f.name))
         if f.actor_type:
             stmt = stmt.where(Actor.actor_type == f.actor_type)
-        rows = session.exec(stmt.order_by(col(Actor.id)).limit(limit + 1)).all()
+        rows = session.exec(stmt.order_by(col(Actor.id)).limit(_fetch(limit))).all()
         items = [
             ActorRead(**actor.model_dump(exclude={"run_id"}), provenance=_provenance(run))
             for actor, run in rows[:limit]
         ]
-        return _page(items, rows, limit)
+        return _page(items, len(rows) > len(items))
 
     def _figures(
-        self, session: Session, f: FigureFilter, after: int, limit: int
+        self, session: Session, f: FigureFilter, after: int, limit: int | None
     ) -> Page[FigureRead]:
         stmt = select(Figure, ExtractionRun).join(
             ExtractionRun, col(Figure.run_id) == col(ExtractionRun.id)
@@ -497,12 +517,12 @@ class Store:
             stmt = stmt.where(Figure.qualifier == f.qualifier)
         if f.reported_by:
             stmt = stmt.where(_contains(Figure.reported_by, f.reported_by))
-        rows = session.exec(stmt.order_by(col(Figure.id)).limit(limit + 1)).all()
+        rows = session.exec(stmt.order_by(col(Figure.id)).limit(_fetch(limit))).all()
         items = [
             FigureRead(**figure.model_dump(exclude={"run_id"}), provenance=_provenance(run))
             for figure, run in rows[:limit]
         ]
-        return _page(items, rows, limit)
+        return _page(items, len(rows) > len(items))
 
     def ping(self) -> None:
         with Session(self.engine) as session:
@@ -547,9 +567,10 @@ def _latest_runs(session: Session, article_ids: list[int]) -> dict[int, Extracti
     return {run.article_id: run for run in runs}
 
 
-def _page(items: list[T], rows: Sequence[Any], limit: int) -> Page[T]:
-    if len(rows) <= limit:
-        return Page[T](items=items, next_cursor=None)
-    last = rows[limit - 1]
-    last_row = last[0] if isinstance(last, tuple) or hasattr(last, "_mapping") else last
-    return Page[T](items=items, next_cursor=encode_cursor(last_row.id))
+def _fetch(limit: int | None) -> int | None:
+    """Rows to read for a page: one more than the page shows tells whether another follows."""
+    return None if limit is None else limit + 1
+
+
+def _page(items: list[R], more: bool) -> Page[R]:
+    return Page(items=items, next_cursor=encode_cursor(items[-1].id) if more else None)
