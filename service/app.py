@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
+import anyio.to_thread
 import httpx
 import structlog
 from litestar import Litestar
@@ -18,7 +19,12 @@ from service.api.article_view import ArticleViewController
 from service.api.articles import ArticleController
 from service.api.exports import ExportController
 from service.api.health import HealthController
-from service.api.records import ActorController, EventController, FigureController
+from service.api.records import (
+    ActorController,
+    ActorMentionController,
+    EventController,
+    FigureController,
+)
 from service.api.runs import RunController
 from service.articles import ArticleService
 from service.errors import EXCEPTION_HANDLERS
@@ -26,6 +32,7 @@ from service.extraction.pipeline import ExtractionPipeline
 from service.extraction.prompts import load_prompt
 from service.llm import StructuredLLM, build_openai_client
 from service.settings import Settings
+from service.store.actor_links import link_unlinked
 from service.store.database import create_db_engine
 from service.store.repository import Store
 from service.worker import ExtractionWorkers
@@ -97,6 +104,8 @@ def create_app(
             engine = create_db_engine(settings.database_url)
             stack.callback(engine.dispose)
             store = Store(engine)
+            # Records stored before actor resolution existed get their canonical actors now.
+            await anyio.to_thread.run_sync(link_unlinked, engine, store.resolver)
             base_url = settings.llm_base_url or await _start_local_model(settings, stack)
             http = llm_http_client or httpx.AsyncClient(timeout=settings.llm_timeout_s)
             if llm_http_client is None:
@@ -129,6 +138,7 @@ def create_app(
             RunController,
             EventController,
             ActorController,
+            ActorMentionController,
             FigureController,
             ExportController,
             HealthController,

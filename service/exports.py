@@ -16,8 +16,20 @@ from typing import TypeVar
 from pydantic import BaseModel
 
 from service.extraction.taxonomy import ActorRole, FigureCategory
-from service.store.read_models import ActorRead, EventRead, FigureRead, Page
-from service.store.repository import ActorFilter, EventFilter, FigureFilter, Store
+from service.store.read_models import (
+    ActorRead,
+    CanonicalActorRead,
+    EventRead,
+    FigureRead,
+    Page,
+)
+from service.store.repository import (
+    ActorFilter,
+    CanonicalActorFilter,
+    EventFilter,
+    FigureFilter,
+    Store,
+)
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -66,7 +78,9 @@ def fatalities(figures: Iterable[FigureRead]) -> int | None:
 
 
 def _actors(event: EventRead, role: ActorRole) -> str:
-    return "; ".join(a.name for a in event.actors if a.role == role)
+    """The canonical names (as ACLED rows name actors), in the article's order, once each."""
+    names = (a.canonical_name or a.name for a in event.actors if a.role == role)
+    return "; ".join(dict.fromkeys(names))
 
 
 def event_row(event: EventRead, figures: Iterable[FigureRead], article: ArticleMeta) -> CsvRow:
@@ -127,7 +141,11 @@ def event_pages(store: Store, filters: EventFilter) -> Iterator[Page[EventRead]]
     return all_pages(lambda cursor: store.list_events(filters, cursor, PAGE_SIZE))
 
 
-def actor_pages(store: Store, filters: ActorFilter) -> Iterator[Page[ActorRead]]:
+def actor_pages(store: Store, filters: CanonicalActorFilter) -> Iterator[Page[CanonicalActorRead]]:
+    return all_pages(lambda cursor: store.list_canonical_actors(filters, cursor, PAGE_SIZE))
+
+
+def actor_mention_pages(store: Store, filters: ActorFilter) -> Iterator[Page[ActorRead]]:
     return all_pages(lambda cursor: store.list_actors(filters, cursor, PAGE_SIZE))
 
 

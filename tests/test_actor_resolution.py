@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from service.resolution.actors import ActorResolver, Mention, normalise
+from service.resolution.actors import ActorResolver, Mention, Method, normalise
 
 
 def mentions(*rows: tuple[int, str, str]) -> list[Mention]:
@@ -91,3 +91,55 @@ def test_a_generic_reference_needs_an_earlier_named_actor_in_its_article() -> No
     found = by_name(actors)
     assert found["Jaysh al-Islam"].mention_ids == [1, 2]  # type: ignore[attr-defined]
     assert found["the group"].mention_ids == [0]  # type: ignore[attr-defined]
+
+
+def test_known_actors_keep_their_ids_and_new_mentions_join_them() -> None:
+    resolver = ActorResolver()
+    first = resolver.resolve(mentions((1, "Jaysh al-Islam", "rebel group"), (1, "Hezbollah", "x")))
+    for number, actor in enumerate(first, start=10):
+        actor.id, actor.methods = number, {}
+    later = [
+        Mention(id=7, article_id=2, name="Army of Islam", actor_type="rebel group"),
+        Mention(id=8, article_id=2, name="hezbollah", actor_type="political militia"),
+        Mention(id=9, article_id=2, name="Amal Movement", actor_type="political militia"),
+    ]
+    actors = resolver.resolve(later, first)
+    linked = {m: (a.id, method) for a in actors for m, method in a.methods.items()}
+    assert linked == {
+        7: (10, Method.ALIAS_TABLE),
+        8: (11, Method.SAME_NAME),
+        9: (None, Method.NEW),
+    }
+
+
+def test_generic_descriptions_stay_in_their_article() -> None:
+    actors = ActorResolver().resolve(
+        mentions(
+            (1, "rebels", "rebel group"),
+            (1, "the rebels", "rebel group"),
+            (2, "rebels", "rebel group"),
+            (2, "Syrian", "civilians"),
+            (3, "Syrian", "state forces"),
+        )
+    )
+    rebels = [a for a in actors if a.name in {"rebels", "the rebels"}]
+    assert sorted(len(a.mention_ids) for a in rebels) == [1, 2]
+    assert all(a.generic for a in actors)
+    assert len(actors) == 4
+
+
+def test_a_reference_points_back_only_to_a_curated_actor() -> None:
+    """A model-typed actor is too weak a referent: 'regime forces' after a mistyped 'Syrian
+    Arab' must not merge with it."""
+    actors = ActorResolver().resolve(
+        mentions(
+            (1, "Syrian Arab Army", "state forces"),
+            (1, "regime forces", "state forces"),
+            (2, "Tiger Forces", "state forces"),
+            (2, "regime forces", "state forces"),
+        )
+    )
+    found = by_name(actors)
+    assert found["Military Forces of Syria"].mention_ids == [0, 1]  # type: ignore[attr-defined]
+    assert found["Tiger Forces"].mention_ids == [2]  # type: ignore[attr-defined]
+    assert found["regime forces"].generic  # type: ignore[attr-defined]

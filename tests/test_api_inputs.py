@@ -76,6 +76,10 @@ async def test_bad_batches(
         ("/events?article_id=abc", 400, "article_id"),
         ("/events?cursor=!!!", 400, "cursor"),
         ("/actors?actor_type=warlord", 400, "actor_type"),
+        ("/actor-mentions?actor_type=warlord", 400, "actor_type"),
+        ("/actors?generic=maybe", 400, "generic"),
+        ("/actors/0", 404, "actor 0"),
+        ("/events?actor_id=0", 400, "actor_id"),
         ("/figures?category=many", 400, "category"),
         ("/figures?qualifier=roughly", 400, "qualifier"),
     ],
@@ -132,7 +136,12 @@ async def test_filters_and_cursor_pagination(client: AsyncTestClient[Any]) -> No
     assert len(figures) == 3 and all(f["low"] == 40 for f in figures)
     actors = (await client.get("/actors?actor_type=rebel group")).json()["items"]
     assert {a["name"] for a in actors} == {"Jaysh al-Islam"}
-    assert len((await client.get("/actors?name=observatory")).json()["items"]) == 3
+    observatory = (await client.get("/actors?name=observatory")).json()["items"]
+    assert [(a["mention_count"], a["article_count"]) for a in observatory] == [(3, 3)]
+    mentions = (await client.get("/actor-mentions?name=observatory")).json()["items"]
+    assert len(mentions) == 3 and {m["canonical_id"] for m in mentions} == {observatory[0]["id"]}
+    jaysh = actors[0]["id"]
+    assert await ids(f"actor_id={jaysh}") == await ids("actor=jaysh")
     articles = (await client.get("/articles?limit=2")).json()
     assert len(articles["items"]) == 2 and articles["next_cursor"]
     assert articles["items"][0]["latest_run"]["status"] == "succeeded"

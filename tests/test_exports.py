@@ -281,6 +281,8 @@ async def test_csv_of_an_older_run_keeps_its_figures(client: AsyncTestClient[Any
         ("events", "?sub_event_type=Air/drone strike&location=harasta"),
         ("actors", ""),
         ("actors", "?actor_type=civilians"),
+        ("actor-mentions", ""),
+        ("actor-mentions", "?actor_type=civilians"),
         ("figures", ""),
         ("figures", "?category=killed&qualifier=exact"),
     ],
@@ -300,7 +302,7 @@ async def test_empty_exports(client: AsyncTestClient[Any]) -> None:
     assert await csv_rows(client) == []
     answer = await client.get("/events.csv")
     assert answer.text == ",".join(EVENT_CSV_COLUMNS) + "\r\n"
-    for resource in ("events", "actors", "figures"):
+    for resource in ("events", "actors", "actor-mentions", "figures"):
         assert await jsonl_items(client, f"/{resource}.jsonl") == []
     await post_two_articles(client)
     assert await csv_rows(client, "?article_id=999") == []
@@ -323,6 +325,8 @@ async def test_empty_exports(client: AsyncTestClient[Any]) -> None:
         ("/events.jsonl?date_from=2018-04-09&date_to=2018-04-01", "is after date_to"),
         ("/actors.jsonl?actor_type=warlord", "actor_type"),
         ("/actors.jsonl?name=", "name"),
+        ("/actors.jsonl?generic=perhaps", "generic"),
+        ("/actor-mentions.jsonl?actor_type=warlord", "actor_type"),
         ("/figures.jsonl?category=many", "category"),
         ("/figures.jsonl?qualifier=roughly", "qualifier"),
         ("/figures.jsonl?event_id=-1", "event_id"),
@@ -346,6 +350,7 @@ async def test_export_filters_match_the_list_endpoints(client: AsyncTestClient[A
         ("/events", "/events.csv"),
         ("/events", "/events.jsonl"),
         ("/actors", "/actors.jsonl"),
+        ("/actor-mentions", "/actor-mentions.jsonl"),
         ("/figures", "/figures.jsonl"),
     ]:
         assert parameters(exported) == parameters(listed), exported
@@ -353,6 +358,7 @@ async def test_export_filters_match_the_list_endpoints(client: AsyncTestClient[A
     assert operations["/events.csv"] == "exportEventsCsv"
     assert operations["/events.jsonl"] == "exportEventsJsonl"
     assert operations["/actors.jsonl"] == "exportActorsJsonl"
+    assert operations["/actor-mentions.jsonl"] == "exportActorMentionsJsonl"
     assert operations["/figures.jsonl"] == "exportFiguresJsonl"
     assert operations["/events"] == "listEvents"
 

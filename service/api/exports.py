@@ -16,7 +16,13 @@ from litestar.response import Stream
 
 from service import exports
 from service.api.filters import FILTERS
-from service.store.repository import ActorFilter, EventFilter, FigureFilter, Store
+from service.store.repository import (
+    ActorFilter,
+    CanonicalActorFilter,
+    EventFilter,
+    FigureFilter,
+    Store,
+)
 
 CSV = "text/csv"
 NDJSON = "application/x-ndjson"
@@ -70,15 +76,28 @@ class ExportController(Controller):
     @get(
         "/actors.jsonl",
         operation_id="exportActorsJsonl",
-        summary="All actor mentions matching the /actors filters, one JSON object per line",
+        summary="All canonical actors matching the /actors filters, one JSON object per line",
         media_type=NDJSON,
     )
     async def actors_jsonl(
+        self,
+        store: NamedDependency[Store],
+        canonical_actor_filter: NamedDependency[CanonicalActorFilter],
+    ) -> Stream:
+        pages = exports.actor_pages(store, canonical_actor_filter)
+        return Stream(_threaded(exports.jsonl(pages)), media_type=NDJSON)
+
+    @get(
+        "/actor-mentions.jsonl",
+        operation_id="exportActorMentionsJsonl",
+        summary="All actor mentions matching the /actor-mentions filters, one JSON object per line",
+        media_type=NDJSON,
+    )
+    async def actor_mentions_jsonl(
         self, store: NamedDependency[Store], actor_filter: NamedDependency[ActorFilter]
     ) -> Stream:
-        return Stream(
-            _threaded(exports.jsonl(exports.actor_pages(store, actor_filter))), media_type=NDJSON
-        )
+        pages = exports.actor_mention_pages(store, actor_filter)
+        return Stream(_threaded(exports.jsonl(pages)), media_type=NDJSON)
 
     @get(
         "/figures.jsonl",

@@ -17,7 +17,12 @@ from service.extraction.taxonomy import (
     Qualifier,
     SubEventType,
 )
-from service.store.repository import ActorFilter, EventFilter, FigureFilter
+from service.store.repository import (
+    ActorFilter,
+    CanonicalActorFilter,
+    EventFilter,
+    FigureFilter,
+)
 
 Id = Annotated[int | None, QueryParameter(ge=1)]
 Text = Annotated[str | None, QueryParameter(min_length=1, max_length=200)]
@@ -30,6 +35,9 @@ def event_filter(
     sub_event_type: Annotated[SubEventType | None, QueryParameter()] = None,
     actor: Annotated[
         str | None, QueryParameter(min_length=1, description="Actor name contains")
+    ] = None,
+    actor_id: Annotated[
+        int | None, QueryParameter(ge=1, description="A canonical actor (GET /actors) took part")
     ] = None,
     location: Annotated[
         str | None, QueryParameter(min_length=1, description="Location contains")
@@ -46,6 +54,7 @@ def event_filter(
         event_type=event_type.value if event_type else None,
         sub_event_type=sub_event_type.value if sub_event_type else None,
         actor=actor,
+        actor_id=actor_id,
         location=location,
         reported_by=reported_by,
         date_from=date_from,
@@ -64,6 +73,27 @@ def actor_filter(
         run_id=run_id,
         name=name,
         actor_type=actor_type.value if actor_type else None,
+    )
+
+
+def canonical_actor_filter(
+    name: Annotated[
+        str | None, QueryParameter(min_length=1, description="Name or any alias contains")
+    ] = None,
+    actor_type: Annotated[ActorType | None, QueryParameter()] = None,
+    article_id: Annotated[
+        int | None, QueryParameter(ge=1, description="Named in this article")
+    ] = None,
+    generic: Annotated[
+        bool | None,
+        QueryParameter(description="true: only article-bound descriptions ('rebels'); false: none"),
+    ] = None,
+) -> CanonicalActorFilter:
+    return CanonicalActorFilter(
+        name=name,
+        actor_type=actor_type.value if actor_type else None,
+        article_id=article_id,
+        generic=generic,
     )
 
 
@@ -88,5 +118,6 @@ def figure_filter(
 FILTERS = {
     "event_filter": Provide(event_filter, sync_to_thread=False),
     "actor_filter": Provide(actor_filter, sync_to_thread=False),
+    "canonical_actor_filter": Provide(canonical_actor_filter, sync_to_thread=False),
     "figure_filter": Provide(figure_filter, sync_to_thread=False),
 }

@@ -7,11 +7,24 @@ from typing import Annotated
 
 from litestar import Controller, get
 from litestar.di import NamedDependency
-from litestar.params import QueryParameter
+from litestar.params import FromPath, QueryParameter
 
 from service.api.filters import FILTERS
-from service.store.read_models import ActorRead, EventRead, FigureRead, Page
-from service.store.repository import ActorFilter, EventFilter, FigureFilter, Store
+from service.store.read_models import (
+    ActorRead,
+    CanonicalActorDetail,
+    CanonicalActorRead,
+    EventRead,
+    FigureRead,
+    Page,
+)
+from service.store.repository import (
+    ActorFilter,
+    CanonicalActorFilter,
+    EventFilter,
+    FigureFilter,
+    Store,
+)
 
 Limit = Annotated[int, QueryParameter(ge=1, le=500, description="Page size.")]
 Cursor = Annotated[str | None, QueryParameter(description="next_cursor of the previous page.")]
@@ -39,6 +52,8 @@ class EventController(Controller):
 
 
 class ActorController(Controller):
+    """Real actors across articles: one row per actor, with every name articles use for it."""
+
     path = "/actors"
     tags = ["actors"]
     dependencies = FILTERS
@@ -46,10 +61,44 @@ class ActorController(Controller):
     @get(
         "/",
         operation_id="listActors",
-        summary="Actor mentions, filtered, cursor-paginated",
+        summary="Canonical actors with aliases, type and mention counts, cursor-paginated",
         sync_to_thread=True,
     )
     def list_actors(
+        self,
+        store: NamedDependency[Store],
+        canonical_actor_filter: NamedDependency[CanonicalActorFilter],
+        cursor: Cursor = None,
+        limit: Limit = 50,
+    ) -> Page[CanonicalActorRead]:
+        return store.list_canonical_actors(canonical_actor_filter, cursor, limit)
+
+    @get(
+        "/{actor_id:int}",
+        operation_id="getActor",
+        summary="One canonical actor with its mentions and the events it took part in",
+        sync_to_thread=True,
+    )
+    def get_actor(
+        self, store: NamedDependency[Store], actor_id: FromPath[int]
+    ) -> CanonicalActorDetail:
+        return store.get_canonical_actor(actor_id)
+
+
+class ActorMentionController(Controller):
+    """Actors as each article names them; ``canonical_id`` links to GET /actors/{id}."""
+
+    path = "/actor-mentions"
+    tags = ["actors"]
+    dependencies = FILTERS
+
+    @get(
+        "/",
+        operation_id="listActorMentions",
+        summary="Actor mentions, filtered, cursor-paginated",
+        sync_to_thread=True,
+    )
+    def list_actor_mentions(
         self,
         store: NamedDependency[Store],
         actor_filter: NamedDependency[ActorFilter],

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from service.store.tables import (
     ActorBase,
     ArticleBase,
+    CanonicalActorBase,
     EventBase,
     ExtractionRunBase,
     FigureBase,
@@ -31,16 +32,34 @@ class RunRead(ExtractionRunBase):
 
 
 class ActorRead(ActorBase):
+    """One mention of an actor in one article; ``canonical_id`` is the real actor it names."""
+
     id: int
     article_id: int
+    canonical_id: int | None = Field(default=None, description="GET /actors/{canonical_id}")
     provenance: Provenance
 
 
 class EventActorRead(BaseModel):
-    actor_id: int
-    name: str
+    actor_id: int = Field(description="The mention (GET /actor-mentions)")
+    name: str = Field(description="As this article names it")
     actor_type: str
     role: str
+    canonical_id: int | None = Field(default=None, description="The real actor (GET /actors/{id})")
+    canonical_name: str | None = None
+
+
+class CanonicalActorRead(CanonicalActorBase):
+    """One real actor across articles, with every name the articles use for it. Counts cover
+    each article's latest successful run."""
+
+    id: int
+    generic: bool = Field(
+        description="A description of a kind ('rebels'), kept to the one article that used it"
+    )
+    aliases: list[str] = Field(description="Surface forms, most mentioned first")
+    mention_count: int
+    article_count: int
 
 
 class EventRead(EventBase):
@@ -48,6 +67,11 @@ class EventRead(EventBase):
     article_id: int
     actors: list[EventActorRead]
     provenance: Provenance
+
+
+class CanonicalActorDetail(CanonicalActorRead):
+    mentions: list[ActorRead]
+    events: list[EventRead]
 
 
 class FigureRead(FigureBase):

@@ -9,17 +9,21 @@ import json
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import func, update
+from sqlalchemy import case, func, or_, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from service.errors import BadRequestError, NotFoundError
 from service.extraction.records import SCHEMA_VERSION, ArticleExtraction
+from service.resolution.actors import ActorResolver
+from service.store.actor_links import link_run_actors
 from service.store.read_models import (
     ActorRead,
     ArticleRead,
     ArticleSummary,
+    CanonicalActorDetail,
+    CanonicalActorRead,
     EventActorRead,
     EventRead,
     FigureRead,
@@ -29,7 +33,9 @@ from service.store.read_models import (
 )
 from service.store.tables import (
     Actor,
+    ActorLink,
     Article,
+    CanonicalActor,
     Event,
     EventActor,
     ExtractionRun,
@@ -83,6 +89,7 @@ class EventFilter:
     event_type: str | None = None
     sub_event_type: str | None = None
     actor: str | None = None
+    actor_id: int | None = None  # a canonical actor
     location: str | None = None
     date_from: dt.date | None = None
     date_to: dt.date | None = None
@@ -95,6 +102,15 @@ class ActorFilter:
     run_id: int | None = None
     name: str | None = None
     actor_type: str | None = None
+    canonical_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CanonicalActorFilter:
+    name: str | None = None  # the canonical name or any alias contains it
+    actor_type: str | None = None
+    article_id: int | None = None  # named in this article
+    generic: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,8 +148,9 @@ def _contains(column: Any, value: str) -> Any:
 
 
 class Store:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, resolver: ActorResolver | None = None) -> None:
         self.engine = engine
+        self.resolver = resolver or ActorResolver()
 
     # -- articles and runs -------------------------------------------------------------------
 
@@ -276,6 +293,7 @@ class Store:
             ]
             session.add_all(actors)
             session.flush()
+            link_run_actors(session, run_id, self.resolver)
             events = []
             for record in extraction.events:
                 data = record.model_dump(exclude={"actors"})
@@ -456,13 +474,22 @@ class Store:
                 .where(_contains(Actor.name, f.actor))
             )
             stmt = stmt.where(col(Event.id).in_(linked))
+        if f.actor_id is not None:
+            linked = (
+                select(EventActor.event_id)
+                .join(ActorLink, col(ActorLink.actor_id) == col(EventActor.actor_id))
+                .where(ActorLink.canonical_id == f.actor_id)
+            )
+            stmt = stmt.where(col(Event.id).in_(linked))
         rows = session.exec(stmt.order_by(col(Event.id)).limit(_fetch(limit))).all()
         ids = [event.id for event, _ in rows[:limit]]
         links: dict[int, list[EventActorRead]] = {}
         if ids:
-            for link, actor in session.exec(
-                select(EventActor, Actor)
+            for link, actor, canonical in session.exec(
+                select(EventActor, Actor, CanonicalActor)
                 .join(Actor, col(Actor.id) == col(EventActor.actor_id))
+                .outerjoin(ActorLink, col(ActorLink.actor_id) == col(Actor.id))
+                .outerjoin(CanonicalActor, col(CanonicalActor.id) == col(ActorLink.canonical_id))
                 .where(col(EventActor.event_id).in_(ids))
                 .order_by(col(EventActor.id))
             ).all():
@@ -472,6 +499,8 @@ class Store:
                         name=actor.name,
                         actor_type=actor.actor_type,
                         role=link.role,
+                        canonical_id=canonical.id if canonical else None,
+                        canonical_name=canonical.name if canonical else None,
                     )
                 )
         items = [
@@ -487,18 +516,106 @@ class Store:
     def _actors(
         self, session: Session, f: ActorFilter, after: int, limit: int | None
     ) -> Page[ActorRead]:
-        stmt = select(Actor, ExtractionRun).join(
-            ExtractionRun, col(Actor.run_id) == col(ExtractionRun.id)
+        stmt = (
+            select(Actor, ExtractionRun, ActorLink.canonical_id)
+            .join(ExtractionRun, col(Actor.run_id) == col(ExtractionRun.id))
+            .outerjoin(ActorLink, col(ActorLink.actor_id) == col(Actor.id))
         )
         stmt = self._scope(stmt, Actor, f.article_id, f.run_id).where(col(Actor.id) > after)
         if f.name:
             stmt = stmt.where(_contains(Actor.name, f.name))
         if f.actor_type:
             stmt = stmt.where(Actor.actor_type == f.actor_type)
+        if f.canonical_id is not None:
+            stmt = stmt.where(ActorLink.canonical_id == f.canonical_id)
         rows = session.exec(stmt.order_by(col(Actor.id)).limit(_fetch(limit))).all()
         items = [
-            ActorRead(**actor.model_dump(exclude={"run_id"}), provenance=_provenance(run))
-            for actor, run in rows[:limit]
+            ActorRead(
+                **actor.model_dump(exclude={"run_id"}),
+                canonical_id=canonical_id,
+                provenance=_provenance(run),
+            )
+            for actor, run, canonical_id in rows[:limit]
+        ]
+        return _page(items, len(rows) > len(items))
+
+    def list_canonical_actors(
+        self, f: CanonicalActorFilter, cursor: str | None, limit: int
+    ) -> Page[CanonicalActorRead]:
+        with Session(self.engine) as session:
+            return self._canonical(session, f, decode_cursor(cursor), limit)
+
+    def get_canonical_actor(self, canonical_id: int) -> CanonicalActorDetail:
+        with Session(self.engine) as session:
+            found = self._canonical(session, CanonicalActorFilter(), canonical_id - 1, 1).items
+            if not found or found[0].id != canonical_id:
+                raise NotFoundError(
+                    f"actor {canonical_id} does not exist or no current extraction names it"
+                )
+            mentions = self._actors(session, ActorFilter(canonical_id=canonical_id), 0, None)
+            events = self._events(session, EventFilter(actor_id=canonical_id), 0, None)
+            return CanonicalActorDetail(
+                **found[0].model_dump(), mentions=mentions.items, events=events.items
+            )
+
+    def _canonical(
+        self, session: Session, f: CanonicalActorFilter, after: int, limit: int | None
+    ) -> Page[CanonicalActorRead]:
+        """Canonical actors named in the current runs, with their counts and aliases."""
+        current = (
+            select(ActorLink.canonical_id, Actor.id, Actor.article_id, Actor.name)
+            .join(Actor, col(Actor.id) == col(ActorLink.actor_id))
+            .where(col(Actor.run_id).in_(self._current_runs()))
+            .subquery()
+        )
+        stmt = (
+            select(
+                CanonicalActor,
+                func.count(current.c.id),
+                func.count(func.distinct(current.c.article_id)),
+            )
+            .join(current, current.c.canonical_id == col(CanonicalActor.id))
+            .where(col(CanonicalActor.id) > after)
+            .group_by(col(CanonicalActor.id))
+        )
+        if f.actor_type:
+            stmt = stmt.where(CanonicalActor.actor_type == f.actor_type)
+        if f.generic is not None:
+            generic = col(CanonicalActor.article_id).is_not(None)
+            stmt = stmt.where(generic if f.generic else ~generic)
+        if f.article_id is not None:
+            stmt = stmt.having(
+                func.sum(case((current.c.article_id == f.article_id, 1), else_=0)) > 0
+            )
+        if f.name:
+            named = (
+                select(ActorLink.canonical_id)
+                .join(Actor, col(Actor.id) == col(ActorLink.actor_id))
+                .where(_contains(Actor.name, f.name))
+            )
+            stmt = stmt.where(
+                or_(_contains(CanonicalActor.name, f.name), col(CanonicalActor.id).in_(named))
+            )
+        rows = session.exec(stmt.order_by(col(CanonicalActor.id)).limit(_fetch(limit))).all()
+        ids = [row.id for row, _, _ in rows[:limit]]
+        aliases: dict[int, list[str]] = {}
+        if ids:
+            for canonical_id, name, _ in session.exec(
+                select(current.c.canonical_id, current.c.name, func.count(current.c.id))
+                .where(current.c.canonical_id.in_(ids))
+                .group_by(current.c.canonical_id, current.c.name)
+                .order_by(current.c.canonical_id, func.count(current.c.id).desc(), current.c.name)
+            ).all():
+                aliases.setdefault(canonical_id, []).append(name)
+        items = [
+            CanonicalActorRead(
+                **row.model_dump(exclude={"created_at"}),
+                generic=row.article_id is not None,
+                aliases=aliases.get(row.id or 0, []),
+                mention_count=mentions,
+                article_count=articles,
+            )
+            for row, mentions, articles in rows[:limit]
         ]
         return _page(items, len(rows) > len(items))
 

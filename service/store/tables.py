@@ -119,3 +119,27 @@ class Figure(FigureBase, table=True):
     run_id: int = Field(foreign_key="extractionrun.id", index=True)
     article_id: int = Field(foreign_key="article.id", index=True)
     event_id: int | None = Field(default=None, foreign_key="event.id", index=True)
+
+
+class CanonicalActorBase(SQLModel):
+    """One real actor across articles (see service/resolution/actors.py)."""
+
+    name: str = Field(index=True)
+    actor_type: str
+    curated: bool = False
+    article_id: int | None = Field(
+        default=None, foreign_key="article.id", index=True
+    )  # set for a generic description ("rebels") kept to the article that used it
+
+
+class CanonicalActor(CanonicalActorBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class ActorLink(SQLModel, table=True):
+    """Which canonical actor an actor mention is, and by which rule it was linked."""
+
+    actor_id: int = Field(foreign_key="actor.id", primary_key=True)
+    canonical_id: int = Field(foreign_key="canonicalactor.id", index=True)
+    method: str
