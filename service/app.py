@@ -17,6 +17,7 @@ from litestar.openapi import OpenAPIConfig
 
 from service.api.article_view import ArticleViewController
 from service.api.articles import ArticleController
+from service.api.clusters import EventClusterController, FigureGroupController
 from service.api.exports import ExportController
 from service.api.health import HealthController
 from service.api.records import (
@@ -27,6 +28,7 @@ from service.api.records import (
 )
 from service.api.runs import RunController
 from service.articles import ArticleService
+from service.cross_article import CrossArticleViews
 from service.errors import EXCEPTION_HANDLERS
 from service.extraction.pipeline import ExtractionPipeline
 from service.extraction.prompts import load_prompt
@@ -70,6 +72,10 @@ def _runtime(state: State) -> Runtime:
 
 def _store(state: State) -> Store:
     return _runtime(state).store
+
+
+def _views(state: State) -> CrossArticleViews:
+    return CrossArticleViews(_runtime(state).store)
 
 
 def _articles(state: State) -> ArticleService:
@@ -140,12 +146,15 @@ def create_app(
             ActorController,
             ActorMentionController,
             FigureController,
+            EventClusterController,
+            FigureGroupController,
             ExportController,
             HealthController,
         ],
         dependencies={
             "settings": Provide(lambda: settings, sync_to_thread=False),
             "store": Provide(_store, sync_to_thread=False),
+            "views": Provide(_views, sync_to_thread=False),
             "articles": Provide(_articles, sync_to_thread=False),
             "llm_base_url": Provide(_llm_base_url, sync_to_thread=False),
             "llm_http": Provide(_llm_http, sync_to_thread=False),

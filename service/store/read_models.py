@@ -133,3 +133,78 @@ class Readiness(BaseModel):
     llm: str
     llm_base_url: str
     model: str
+
+
+class ArticleRef(BaseModel):
+    article_id: int
+    title: str | None
+    source: str | None
+    url: str | None
+    published_date: dt.date | None
+
+
+class ClusterReport(ArticleRef):
+    """One article's report of a clustered occurrence."""
+
+    event_id: int
+    reported_by: str | None
+    location: str | None
+    date: dt.date | None
+    date_precision: str
+    evidence: str
+
+
+class ClusterActor(BaseModel):
+    canonical_id: int | None
+    name: str
+    actor_type: str
+    roles: list[str]
+
+
+class FigureReport(BaseModel):
+    figure_id: int
+    article_id: int
+    event_id: int
+    evidence: str
+    population: str | None
+    low: int | None
+    high: int | None
+    qualifier: str
+    reported_by: str | None = Field(description="Whom the article credits, else its source")
+    conservative: bool = Field(description="The lowest credible figure of its group (ACLED)")
+
+
+class FigureGroupRead(BaseModel):
+    """Figures of one category and population about one occurrence, from every article."""
+
+    id: int = Field(description="The group's first figure id")
+    cluster_id: int = Field(description="GET /event-clusters/{cluster_id}")
+    category: str
+    population: str
+    sub_event_type: str
+    location: str | None
+    conservative_low: int | None
+    conservative_figure_id: int | None
+    article_count: int
+    reports: list[FigureReport]
+
+
+class EventClusterRead(BaseModel):
+    """One occurrence as every article reported it (ACLED-style deduplicated event)."""
+
+    id: int = Field(description="The cluster's first event id")
+    event_type: str
+    sub_event_type: str
+    location: str | None
+    date_from: dt.date | None
+    date_to: dt.date | None
+    actors: list[ClusterActor]
+    article_count: int
+    sources: list[str]
+    fatalities: int | None = Field(description="Conservative count of the killed")
+    reports: list[ClusterReport]
+
+
+class EventClusterDetail(EventClusterRead):
+    events: list[EventRead]
+    figure_groups: list[FigureGroupRead]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import case, func, or_, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -21,6 +22,7 @@ from service.store.actor_links import link_run_actors
 from service.store.read_models import (
     ActorRead,
     ArticleRead,
+    ArticleRef,
     ArticleSummary,
     CanonicalActorDetail,
     CanonicalActorRead,
@@ -404,6 +406,32 @@ class Store:
                 )
             ).all()
             return {article_id: (source, url) for article_id, source, url in rows if article_id}
+
+    def article_refs(self, article_ids: set[int]) -> dict[int, ArticleRef]:
+        with Session(self.engine) as session:
+            columns: list[Any] = [Article.id, Article.title, Article.source, Article.url]
+            columns.append(Article.published_date)
+            query = sa_select(*columns).where(col(Article.id).in_(article_ids))
+            rows = session.execute(query).all()
+            return {
+                row[0]: ArticleRef(
+                    article_id=row[0],
+                    title=row[1],
+                    source=row[2],
+                    url=row[3],
+                    published_date=row[4],
+                )
+                for row in rows
+                if row[0] is not None
+            }
+
+    def generic_actor_ids(self) -> set[int]:
+        """Canonical actors kept to one article ('rebels'): never shared across articles."""
+        with Session(self.engine) as session:
+            rows = session.exec(
+                select(CanonicalActor.id).where(col(CanonicalActor.article_id).is_not(None))
+            ).all()
+            return {row for row in rows if row is not None}
 
     def list_articles(self, cursor: str | None, limit: int) -> Page[ArticleSummary]:
         after = decode_cursor(cursor)

@@ -1,0 +1,120 @@
+"""Event deduplication across articles: events that report the same occurrence form a cluster.
+
+Two events can be one occurrence only when (ACLED's unit of an event):
+- they come from different articles: one article's events are distinct occurrences, so a
+  cluster holds at most one event per article;
+- they have the same sub-event type;
+- they name the same place (normalised: case, a leading "the", a trailing "town"/"city"...);
+  an event without a place joins nothing;
+- their dates can overlap (a day, a week around it, a month, a year), or neither is known (a
+  known date never matches an unknown one: nothing then says they are the same days);
+- their named actors overlap, when both name any (generic descriptions such as "rebels" are
+  kept to their article by actor resolution and never count as shared).
+An event joins the cluster it is compatible with member by member (complete linkage), the one
+sharing most actors, else the oldest; otherwise it starts a cluster. A missed merge costs a
+duplicate row; a wrong merge would hide an occurrence, so every test is strict.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+_LEADING = re.compile(r"^(?:the)\s+")
+_PLACE_KIND = re.compile(
+    r"\s+(?:town|city|village|district|neighbourhood|neighborhood|area|suburb|province"
+    r"|governorate|region|countryside)$"
+)
+
+
+def place_key(location: str | None) -> str | None:
+    if location is None:
+        return None
+    key = " ".join(location.replace("\u2019", "'").casefold().split())
+    key = _PLACE_KIND.sub("", _LEADING.sub("", key))
+    return key or None
+
+
+def date_span(date: dt.date | None, precision: str) -> tuple[dt.date, dt.date] | None:
+    """The days a date of this precision may stand for; None when unknown."""
+    if date is None or precision == "unknown":
+        return None
+    if precision == "week":
+        return date - dt.timedelta(days=3), date + dt.timedelta(days=3)
+    if precision == "month":
+        last = calendar.monthrange(date.year, date.month)[1]
+        return date.replace(day=1), date.replace(day=last)
+    if precision == "year":
+        return dt.date(date.year, 1, 1), dt.date(date.year, 12, 31)
+    return date, date
+
+
+@dataclass(frozen=True, slots=True)
+class EventPoint:
+    """What clustering needs of a stored event."""
+
+    id: int
+    article_id: int
+    sub_event_type: str
+    location: str | None
+    date: dt.date | None
+    date_precision: str
+    actors: frozenset[int] = frozenset()  # canonical ids of named (non-generic) actors
+
+    @property
+    def place(self) -> str | None:
+        return place_key(self.location)
+
+    @property
+    def span(self) -> tuple[dt.date, dt.date] | None:
+        return date_span(self.date, self.date_precision)
+
+
+def compatible(a: EventPoint, b: EventPoint) -> bool:
+    if a.article_id == b.article_id or a.sub_event_type != b.sub_event_type:
+        return False
+    if a.place is None or a.place != b.place:
+        return False
+    span_a, span_b = a.span, b.span
+    if (span_a is None) != (span_b is None):
+        return False
+    if span_a and span_b and (span_a[1] < span_b[0] or span_b[1] < span_a[0]):
+        return False
+    return not (a.actors and b.actors and not a.actors & b.actors)
+
+
+@dataclass(slots=True)
+class EventCluster:
+    members: list[EventPoint] = field(default_factory=list)
+
+    @property
+    def id(self) -> int:
+        """The first reported event's id: stable while that event's run stays current."""
+        return self.members[0].id
+
+    @property
+    def actors(self) -> frozenset[int]:
+        return frozenset().union(*(m.actors for m in self.members))
+
+    def accepts(self, event: EventPoint) -> bool:
+        return all(compatible(event, member) for member in self.members)
+
+
+def cluster_events(events: Iterable[EventPoint]) -> list[EventCluster]:
+    """Clusters in order of their first event; every event is in exactly one."""
+    clusters: list[EventCluster] = []
+    by_block: dict[tuple[str, str | None], list[EventCluster]] = {}
+    for event in sorted(events, key=lambda e: e.id):
+        block = by_block.setdefault((event.sub_event_type, event.place), [])
+        candidates = [c for c in block if event.place is not None and c.accepts(event)]
+        if candidates:
+            best = max(candidates, key=lambda c: (len(c.actors & event.actors), -c.id))
+            best.members.append(event)
+            continue
+        cluster = EventCluster([event])
+        block.append(cluster)
+        clusters.append(cluster)
+    return clusters
