@@ -7,10 +7,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from evals.cross_article import CrossArticleScore
 from evals.scorer import (
     FIELD_KEYS,
     KINDS,
     ArticleScore,
+    PredictedArticle,
     Scores,
     ScoringConfig,
     ThresholdFailure,
@@ -84,6 +86,7 @@ class ArticleRun:
 class ArticleResult:
     run: ArticleRun
     score: ArticleScore
+    predicted: PredictedArticle | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,12 @@ class EvalReport:
     totals: Scores
     run_totals: RunStats
     failures: list[ThresholdFailure]
+    cross: CrossArticleScore | None = None
+
+    @property
+    def metrics(self) -> dict[str, float | None]:
+        cross = self.cross.metrics() if self.cross else {}
+        return self.totals.metrics() | cross
 
     @property
     def run_problems(self) -> list[str]:
@@ -119,7 +128,8 @@ class EvalReport:
             "generated_at": self.generated_at,
             "seconds": self.seconds,
             "config": asdict(self.config),
-            "metrics": self.totals.metrics(),
+            "metrics": self.metrics,
+            "cross_article": self.cross.to_dict() if self.cross else None,
             "totals": self.totals.to_dict(),
             "run_totals": asdict(self.run_totals),
             "thresholds": {
@@ -144,8 +154,10 @@ def build_report(
     articles: Sequence[ArticleResult],
     thresholds_path: str,
     thresholds: Mapping[str, float],
+    cross: CrossArticleScore | None = None,
 ) -> EvalReport:
     totals = aggregate(a.score for a in articles)
+    metrics = totals.metrics() | (cross.metrics() if cross else {})
     run_totals = RunStats()
     for a in articles:
         run_totals = run_totals + a.run.stats
@@ -162,7 +174,8 @@ def build_report(
         thresholds=dict(thresholds),
         totals=totals,
         run_totals=run_totals,
-        failures=check_thresholds(totals.metrics(), thresholds),
+        failures=check_thresholds(metrics, thresholds),
+        cross=cross,
     )
 
 
@@ -203,6 +216,14 @@ def render_text(report: EvalReport) -> str:
         f"tokens {r.prompt_tokens} prompt + {r.completion_tokens} completion, "
         f"{r.llm_calls} llm calls, {r.retries} retries, {r.dropped} dropped",
     ]
+    if report.cross:
+        lines += ["", "across articles (pairwise)"]
+        for score in (report.cross.actors, report.cross.events):
+            lines.append(
+                f"  {score.kind:8} precision {_num(score.precision)}  recall "
+                f"{_num(score.recall)}  ({score.right} right of {score.merged} merged pairs, "
+                f"{score.true_pairs} true pairs, {score.units} units)"
+            )
     return "\n".join(lines)
 
 
@@ -326,6 +347,30 @@ def _article_html(result: ArticleResult) -> str:
     return "\n".join(parts)
 
 
+def _cross_html(cross: CrossArticleScore) -> list[str]:
+    rows = [
+        [
+            _e(s.kind),
+            _n(_num(s.precision)),
+            _n(_num(s.recall)),
+            _n(str(s.right)),
+            _n(str(s.merged)),
+            _n(str(s.true_pairs)),
+        ]
+        for s in (cross.actors, cross.events)
+    ]
+    parts = [
+        "<h2>Across articles (pairwise over canonical actors and event clusters)</h2>",
+        _table(["", "precision", "recall", "right", "merged", "true pairs"], rows),
+    ]
+    for s in (cross.actors, cross.events):
+        for title, pairs in (("wrong merges", s.wrong_merges), ("missed merges", s.missed_merges)):
+            if pairs:
+                parts.append(f"<h3>{_e(s.kind)}: {title} ({len(pairs)})</h3>")
+                parts.append(_table(["one", "other"], [[_e(a), _e(b)] for a, b in pairs[:50]]))
+    return parts
+
+
 def render_html(report: EvalReport) -> str:
     r = report.run_totals
     t = report.totals
@@ -364,6 +409,7 @@ def render_html(report: EvalReport) -> str:
             ["article", "status", "events F1", "actors F1", "figures F1", "ungrounded", "s"],
             summary_rows,
         ),
+        *(_cross_html(report.cross) if report.cross else []),
         *(_article_html(a) for a in report.articles),
     ]
     return (

@@ -20,6 +20,7 @@ import httpx
 import yaml
 from pydantic import ValidationError
 
+from evals.cross_article import ClusterTruth, CrossArticleScore, score_cross_article
 from evals.report import (
     ArticleResult,
     ArticleRun,
@@ -71,6 +72,15 @@ def load_dataset(path: Path) -> Dataset:
         return Dataset.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
     except (OSError, yaml.YAMLError, ValidationError) as exc:
         raise ConfigError(f"dataset {path}: {exc}") from exc
+
+
+def load_cluster_truth(path: Path, dataset: Dataset) -> ClusterTruth | None:
+    if not path.exists():
+        return None
+    try:
+        return ClusterTruth.load(path, dataset)
+    except (OSError, yaml.YAMLError, ValidationError, ValueError) as exc:
+        raise ConfigError(f"cluster truth {path}: {exc}") from exc
 
 
 def load_thresholds(path: Path) -> dict[str, float]:
@@ -215,8 +225,36 @@ def run_eval(
             file=progress,
             flush=True,
         )
-        results.append(ArticleResult(run, score))
+        results.append(ArticleResult(run, score, predicted))
     return results
+
+
+def cluster_truth_path(dataset: Path) -> Path:
+    """``seeds.v1.yaml`` -> ``seeds.clusters.v1.yaml``."""
+    stem, _, version = dataset.name.removesuffix(".yaml").rpartition(".v")
+    return dataset.with_name(f"{stem}.clusters.v{version}.yaml")
+
+
+def service_clusters(client: httpx.Client) -> dict[int, int]:
+    """Event id -> event cluster id, from every page of GET /event-clusters."""
+    found: dict[int, int] = {}
+    params: dict[str, Any] = {"limit": 500}
+    while True:
+        page = _call(client, "GET", "/event-clusters", params=params)
+        for cluster in page.get("items", []):
+            for report in cluster.get("reports", []):
+                found[int(report["event_id"])] = int(cluster["id"])
+        if not page.get("next_cursor"):
+            return found
+        params["cursor"] = page["next_cursor"]
+
+
+def cross_article(
+    client: httpx.Client, dataset: Dataset, truth: ClusterTruth, results: list[ArticleResult]
+) -> CrossArticleScore:
+    predicted = {r.run.file: r.predicted for r in results if r.predicted is not None}
+    scores = {r.run.file: r.score for r in results}
+    return score_cross_article(dataset, truth, predicted, scores, service_clusters(client))
 
 
 def write_report(report: EvalReport, out: Path) -> None:
@@ -262,6 +300,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--poll", type=float, default=2.0, metavar="SECONDS", help="run status poll interval"
     )
+    parser.add_argument(
+        "--clusters",
+        type=Path,
+        default=None,
+        metavar="YAML",
+        help="cross-article truth (default: <dataset>.clusters.v<N>.yaml beside the dataset, "
+        "when it exists)",
+    )
     return parser.parse_args(argv)
 
 
@@ -281,8 +327,12 @@ def main(
     try:
         dataset = load_dataset(args.dataset)
         thresholds = load_thresholds(args.thresholds)
+        if args.clusters is not None and not args.clusters.exists():
+            raise ConfigError(f"cluster truth {args.clusters}: no such file")
+        truth = load_cluster_truth(args.clusters or cluster_truth_path(args.dataset), dataset)
         with httpx.Client(base_url=args.base_url, transport=transport, timeout=30.0) as client:
             results = run_eval(client, dataset, args.root, options, err_stream, sleep=sleep)
+            cross = cross_article(client, dataset, truth, results) if truth else None
     except ConfigError as exc:
         print(f"error: {exc}", file=err_stream)
         return EXIT_SERVICE
@@ -301,6 +351,7 @@ def main(
         articles=results,
         thresholds_path=str(args.thresholds),
         thresholds=thresholds,
+        cross=cross,
     )
     write_report(report, args.out)
     print(render_text(report), file=out_stream)

@@ -142,6 +142,7 @@ class PredictedActor(_Predicted):
     id: int | None = None
     name: str
     actor_type: str
+    canonical_id: int | None = None
     evidence: str
     start: int
     end: int

@@ -231,3 +231,9 @@ def test_figures_group_by_occurrence_category_and_population() -> None:
     conservative = [g.conservative for g in groups]
     assert [c.id if c else None for c in conservative] == [2, 3]
     assert population_class("Others") == population_class(None) == "people"
+
+
+def test_without_dates_only_a_shared_named_actor_links_two_reports() -> None:
+    undated: dict[str, Any] = {"date": None, "date_precision": "unknown"}
+    assert compatible(point(1, 1, **undated), point(2, 2, **undated))
+    assert not compatible(point(1, 1, **undated), point(2, 2, **undated, actors=frozenset()))

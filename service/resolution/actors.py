@@ -59,16 +59,20 @@ _GENERIC_REFERENCES = {
     "regime forces": "state forces",
     "pro-government forces": "state forces",
     "government troops": "state forces",
+    "troops": "state forces",
+    "soldiers": "state forces",
+    "government": "government",
+    "regime": "government",
 }
 # Descriptions of a kind of people, not of one actor: never merged across articles.
 _GENERIC_KINDS = frozenset(
     {
         "rebels", "militants", "insurgents", "fighters", "gunmen", "jihadists", "terrorists",
-        "opposition", "opposition fighters", "armed groups", "forces", "troops", "soldiers",
+        "opposition", "opposition fighters", "armed groups", "forces",
         "security forces", "police", "officials", "authorities", "civilians", "residents",
         "people", "protesters", "demonstrators", "activists", "witnesses", "sources",
         "children", "women", "men", "families", "locals", "villagers", "displaced",
-        "government", "regime", "state", "state media", "media", "units",
+        "state", "state media", "media", "units",
         # a nationality alone names no one actor
         "syrian", "russian", "iranian", "turkish", "israeli", "palestinian", "iraqi",
         "lebanese", "american", "british", "french", "western", "kurdish", "arab", "syrian arab",

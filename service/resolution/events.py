@@ -9,7 +9,8 @@ Two events can be one occurrence only when (ACLED's unit of an event):
 - their dates can overlap (a day, a week around it, a month, a year), or neither is known (a
   known date never matches an unknown one: nothing then says they are the same days);
 - their named actors overlap, when both name any (generic descriptions such as "rebels" are
-  kept to their article by actor resolution and never count as shared).
+  kept to their article by actor resolution and never count as shared); when neither date is
+  known, they must share a named actor: place and type alone say too little.
 An event joins the cluster it is compatible with member by member (complete linkage), the one
 sharing most actors, else the oldest; otherwise it starts a cluster. A missed merge costs a
 duplicate row; a wrong merge would hide an occurrence, so every test is strict.
@@ -83,6 +84,8 @@ def compatible(a: EventPoint, b: EventPoint) -> bool:
         return False
     if span_a and span_b and (span_a[1] < span_b[0] or span_b[1] < span_a[0]):
         return False
+    if span_a is None:
+        return bool(a.actors & b.actors)
     return not (a.actors and b.actors and not a.actors & b.actors)
 
 
