@@ -17,7 +17,11 @@ from litestar.openapi import OpenAPIConfig
 
 from service.api.article_view import ArticleViewController
 from service.api.articles import ArticleController
-from service.api.clusters import EventClusterController, FigureGroupController
+from service.api.clusters import (
+    CampaignController,
+    EventClusterController,
+    FigureGroupController,
+)
 from service.api.exports import ExportController
 from service.api.health import HealthController
 from service.api.records import (
@@ -147,6 +151,7 @@ def create_app(
             ActorMentionController,
             FigureController,
             EventClusterController,
+            CampaignController,
             FigureGroupController,
             ExportController,
             HealthController,

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 
 from service.errors import NotFoundError
 from service.exports import all_pages, event_pages
-from service.extraction.taxonomy import FigureCategory
-from service.resolution.events import EventCluster, EventPoint, cluster_events
+from service.extraction.taxonomy import EVENT_TYPE_OF, EventType, FigureCategory, SubEventType
+from service.resolution.events import EventCluster, EventPoint, cluster_events, group_campaigns
 from service.resolution.figures import FigureGroup, FigurePoint, group_figures
 from service.store.read_models import (
     ArticleRef,
+    CampaignRead,
     ClusterActor,
     ClusterReport,
     EventClusterDetail,
@@ -47,6 +48,23 @@ class ClusterFilter:
     actor_id: int | None = None  # a canonical actor took part
     article_id: int | None = None  # this article reported it
     min_articles: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignFilter:
+    location: str | None = None
+    min_articles: int = 1
+
+
+def _violent(sub_event_type: str) -> bool:
+    return EVENT_TYPE_OF[SubEventType(sub_event_type)] in _VIOLENT
+
+
+_VIOLENT = {
+    EventType.BATTLES,
+    EventType.EXPLOSIONS_REMOTE_VIOLENCE,
+    EventType.VIOLENCE_AGAINST_CIVILIANS,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +114,56 @@ class CrossArticleViews:
             **self._cluster(snap, cluster).model_dump(),
             events=[snap.events[m.id] for m in cluster.members],
             figure_groups=[self._group(snap, g) for g in groups],
+        )
+
+    # -- campaigns ---------------------------------------------------------------------------
+
+    def list_campaigns(
+        self, f: CampaignFilter, cursor: str | None, limit: int
+    ) -> Page[CampaignRead]:
+        after = decode_cursor(cursor)
+        snap = self._snapshot()
+        generic = self.store.generic_actor_ids()
+        chosen = []
+        for group in group_campaigns(snap.clusters, _violent):
+            if group[0].id <= after:
+                continue
+            campaign = self._campaign(snap, group, generic)
+            if campaign.article_count < f.min_articles:
+                continue
+            if f.location and not any(
+                f.location.casefold() in (snap.events[m.id].location or "").casefold()
+                for c in group
+                for m in c.members
+            ):
+                continue
+            chosen.append(campaign)
+            if len(chosen) > limit:
+                break
+        items = chosen[:limit]
+        more = len(chosen) > limit
+        return Page(items=items, next_cursor=encode_cursor(items[-1].id) if more else None)
+
+    @staticmethod
+    def _campaign(snap: _Snapshot, group: list[EventCluster], generic: set[int]) -> CampaignRead:
+        events = [snap.events[m.id] for c in group for m in c.members]
+        dates = sorted(e.date for e in events if e.date is not None)
+        locations = Counter(e.location for e in events if e.location)
+        article_ids = sorted({e.article_id for e in events})
+        return CampaignRead(
+            id=group[0].id,
+            location=locations.most_common(1)[0][0] if locations else None,
+            date_from=dates[0] if dates else None,
+            date_to=dates[-1] if dates else None,
+            cluster_ids=[c.id for c in group],
+            sub_event_types=dict(Counter(c.members[0].sub_event_type for c in group)),
+            actors=[
+                a
+                for a in _actors(events)
+                if a.canonical_id is not None and a.canonical_id not in generic
+            ],
+            article_count=len(article_ids),
+            articles=[snap.articles[i] for i in article_ids],
         )
 
     # -- figure groups -----------------------------------------------------------------------

@@ -11,7 +11,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from service.app import create_app
-from service.resolution.events import EventPoint, cluster_events, compatible
+from service.resolution.events import EventPoint, cluster_events, compatible, group_campaigns
 from service.resolution.figures import FigurePoint, group_figures, population_class
 from tests.conftest import make_settings
 from tests.fake_llm import Answer, FakeLLM, event, facts
@@ -237,3 +237,33 @@ def test_without_dates_only_a_shared_named_actor_links_two_reports() -> None:
     undated: dict[str, Any] = {"date": None, "date_precision": "unknown"}
     assert compatible(point(1, 1, **undated), point(2, 2, **undated))
     assert not compatible(point(1, 1, **undated), point(2, 2, **undated, actors=frozenset()))
+
+
+async def test_an_offensive_reported_as_different_events_is_one_campaign(
+    client: AsyncTestClient[Any],
+) -> None:
+    first = await post(client, OBSERVATORY_REPORT, "AFP")
+    second = await post(client, SANA_REPORT, "Reuters")
+    campaigns = (await client.get("/campaigns?location=douma")).json()["items"]
+    assert len(campaigns) == 1
+    [douma] = campaigns
+    assert [a["article_id"] for a in douma["articles"]] == [first, second]
+    assert douma["sub_event_types"] == {CLASH: 1}
+    everywhere = (await client.get("/campaigns")).json()["items"]
+    assert sorted(c["location"] for c in everywhere) == ["Damascus", "Douma", "Harasta"]
+    assert (await client.get("/campaigns?min_articles=0")).status_code == 400
+
+
+def test_campaigns_join_violent_clusters_at_one_place_over_meeting_dates() -> None:
+    week = {"date": FRIDAY, "date_precision": "week"}
+    clusters = cluster_events(
+        [
+            point(1, 1),
+            point(2, 2, sub_event_type="Air/drone strike", location="Douma-based", **week),
+            point(3, 3, sub_event_type="Air/drone strike", date=dt.date(2018, 6, 1)),
+            point(4, 4, sub_event_type="Agreement"),
+            point(5, 5, location="Harasta"),
+        ]
+    )
+    groups = group_campaigns(clusters, lambda sub: sub != "Agreement")
+    assert [[c.id for c in g] for g in groups] == [[1, 2], [3], [5]]

@@ -8,9 +8,20 @@ from litestar import Controller, get
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
 
-from service.cross_article import ClusterFilter, CrossArticleViews, FigureGroupFilter
+from service.cross_article import (
+    CampaignFilter,
+    ClusterFilter,
+    CrossArticleViews,
+    FigureGroupFilter,
+)
 from service.extraction.taxonomy import EventType, FigureCategory, SubEventType
-from service.store.read_models import EventClusterDetail, EventClusterRead, FigureGroupRead, Page
+from service.store.read_models import (
+    CampaignRead,
+    EventClusterDetail,
+    EventClusterRead,
+    FigureGroupRead,
+    Page,
+)
 
 Limit = Annotated[int, QueryParameter(ge=1, le=500, description="Page size.")]
 Cursor = Annotated[str | None, QueryParameter(description="next_cursor of the previous page.")]
@@ -89,6 +100,38 @@ class EventClusterController(Controller):
         self, views: NamedDependency[CrossArticleViews], cluster_id: FromPath[int]
     ) -> EventClusterDetail:
         return views.get_cluster(cluster_id)
+
+
+def campaign_filter(
+    location: Annotated[
+        str | None, QueryParameter(min_length=1, max_length=200, description="Location contains")
+    ] = None,
+    min_articles: MinArticles = 1,
+) -> CampaignFilter:
+    return CampaignFilter(location=location, min_articles=min_articles)
+
+
+class CampaignController(Controller):
+    """Offensives: violent occurrences at one place over overlapping dates, across articles."""
+
+    path = "/campaigns"
+    tags = ["cross-article"]
+    dependencies = {"campaign_filter": Provide(campaign_filter, sync_to_thread=False)}
+
+    @get(
+        "/",
+        operation_id="listCampaigns",
+        summary="Violent event clusters grouped by place and overlapping dates, with articles",
+        sync_to_thread=True,
+    )
+    def list_campaigns(
+        self,
+        views: NamedDependency[CrossArticleViews],
+        campaign_filter: NamedDependency[CampaignFilter],
+        cursor: Cursor = None,
+        limit: Limit = 50,
+    ) -> Page[CampaignRead]:
+        return views.list_campaigns(campaign_filter, cursor, limit)
 
 
 class FigureGroupController(Controller):

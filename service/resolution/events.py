@@ -4,7 +4,8 @@ Two events can be one occurrence only when (ACLED's unit of an event):
 - they come from different articles: one article's events are distinct occurrences, so a
   cluster holds at most one event per article;
 - they have the same sub-event type;
-- they name the same place (normalised: case, a leading "the", a trailing "town"/"city"...);
+- they name the same place (normalised: case, a leading "the", a trailing "town"/"city"...,
+  "Douma-based" as Douma);
   an event without a place joins nothing;
 - their dates can overlap (a day, a week around it, a month, a year), or neither is known (a
   known date never matches an unknown one: nothing then says they are the same days);
@@ -21,8 +22,9 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import combinations
 
 _LEADING = re.compile(r"^(?:the)\s+")
 _PLACE_KIND = re.compile(
@@ -35,7 +37,7 @@ def place_key(location: str | None) -> str | None:
     if location is None:
         return None
     key = " ".join(location.replace("\u2019", "'").casefold().split())
-    key = _PLACE_KIND.sub("", _LEADING.sub("", key))
+    key = _PLACE_KIND.sub("", _LEADING.sub("", key)).removesuffix("-based")
     return key or None
 
 
@@ -121,3 +123,40 @@ def cluster_events(events: Iterable[EventPoint]) -> list[EventCluster]:
         block.append(cluster)
         clusters.append(cluster)
     return clusters
+
+
+def group_campaigns(
+    clusters: Iterable[EventCluster], violent: Callable[[str], bool]
+) -> list[list[EventCluster]]:
+    """Campaigns: the violent occurrences at one place whose dates can overlap (an unknown
+    date overlaps anything), joined transitively, so an offensive reported as clashes, strikes
+    and shelling by different articles is one group. Looser than a cluster by design: it says
+    "this fighting at this place", not "this one event". Non-violent clusters are left out."""
+    chosen = [c for c in clusters if violent(c.members[0].sub_event_type)]
+    parent = list(range(len(chosen)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, j in combinations(range(len(chosen)), 2):
+        a, b = chosen[i], chosen[j]
+        if a.members[0].place is None or a.members[0].place != b.members[0].place:
+            continue
+        if _spans_may_meet(a, b):
+            parent[root(j)] = root(i)
+    groups: dict[int, list[EventCluster]] = {}
+    for i, cluster in enumerate(chosen):
+        groups.setdefault(root(i), []).append(cluster)
+    return sorted(groups.values(), key=lambda g: g[0].id)
+
+
+def _spans_may_meet(a: EventCluster, b: EventCluster) -> bool:
+    for x in a.members:
+        for y in b.members:
+            sx, sy = x.span, y.span
+            if sx is None or sy is None or not (sx[1] < sy[0] or sy[1] < sx[0]):
+                return True
+    return False

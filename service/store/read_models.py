@@ -208,3 +208,18 @@ class EventClusterRead(BaseModel):
 class EventClusterDetail(EventClusterRead):
     events: list[EventRead]
     figure_groups: list[FigureGroupRead]
+
+
+class CampaignRead(BaseModel):
+    """The violent occurrences reported at one place over overlapping dates (an offensive),
+    with every article that reported any of them. Looser than an event cluster."""
+
+    id: int = Field(description="Its first event cluster's id")
+    location: str | None
+    date_from: dt.date | None
+    date_to: dt.date | None
+    cluster_ids: list[int] = Field(description="GET /event-clusters/{id}")
+    sub_event_types: dict[str, int] = Field(description="Clusters per sub-event type")
+    actors: list[ClusterActor] = Field(description="Named actors (not generic descriptions)")
+    article_count: int
+    articles: list[ArticleRef]
