@@ -25,6 +25,7 @@ _MODES = {
     InstructorMode.TOOLS: instructor.Mode.TOOLS,
     InstructorMode.JSON_SCHEMA: instructor.Mode.JSON_SCHEMA,
     InstructorMode.JSON: instructor.Mode.JSON,
+    InstructorMode.GRAMMAR: instructor.Mode.JSON_SCHEMA,
 }
 
 
@@ -71,7 +72,9 @@ class StructuredLLM:
     after the re-asks is salvaged item by item and the rest is reported as dropped."""
 
     def __init__(self, client: openai.AsyncOpenAI, settings: Settings) -> None:
-        self._client = instructor.from_openai(client, mode=_MODES[settings.llm_mode])
+        mode = settings.instructor_mode
+        self._client = instructor.from_openai(client, mode=_MODES[mode])
+        self._grammar = mode is InstructorMode.GRAMMAR
         self.model = settings.llm_model
         self._max_retries = settings.llm_max_retries
         self._max_tokens = settings.llm_max_tokens
@@ -83,8 +86,18 @@ class StructuredLLM:
         messages: list[dict[str, str]],
         context: dict[str, Any],
         salvage: Salvage[T],
+        schema: dict[str, Any] | None = None,
     ) -> Outcome[T]:
+        """``schema``: a narrower JSON schema than ``response_model``'s for this call; in grammar
+        mode it (or else the model's schema) constrains decoding."""
         stats = CallStats()
+        extra: dict[str, Any] = {}
+        if self._grammar:
+            if schema is None:
+                schema = response_model.model_json_schema()  # type: ignore[attr-defined]
+            # Overrides instructor's response_format: llama-cpp-python turns the schema into a
+            # grammar; the prompt does not carry it.
+            extra["extra_body"] = {"response_format": {"type": "json_object", "schema": schema}}
         hooks = Hooks()
 
         def on_response(response: Any) -> None:
@@ -110,6 +123,7 @@ class StructuredLLM:
                 hooks=hooks,
                 max_tokens=self._max_tokens,
                 temperature=self._temperature,
+                **extra,
             )
             return Outcome(value=value, stats=stats)
         except InstructorRetryException as exc:

@@ -17,6 +17,10 @@ class InstructorMode(StrEnum):
     TOOLS = "tools"
     JSON_SCHEMA = "json_schema"
     JSON = "json"
+    # llama.cpp servers (llama-cpp-python): the answer's JSON schema, narrowed per call to the
+    # listed numbers, is sent as a decoding grammar (response_format json_object + schema) and
+    # is not put in the prompt.
+    GRAMMAR = "grammar"
 
 
 class Settings(BaseSettings):
@@ -39,10 +43,11 @@ class Settings(BaseSettings):
     )
     llm_model: str = Field(default="qwen2.5-coder-1.5b-instruct", description="Model name.")
     llm_api_key: SecretStr = Field(default=SecretStr("not-needed"), description="API key.")
-    llm_mode: InstructorMode = Field(
-        default=InstructorMode.TOOLS,
-        description="instructor mode: tools (llama.cpp server, OpenAI) or json_schema "
-        "(OpenAI, vLLM, llama-server).",
+    llm_mode: InstructorMode | None = Field(
+        default=None,
+        description="instructor mode: grammar (llama-cpp-python server), tools (llama.cpp "
+        "server, OpenAI) or json_schema (OpenAI, vLLM, llama-server). Unset: grammar for the "
+        "embedded model, tools for an endpoint set by llm_base_url.",
     )
     llm_timeout_s: float = Field(default=120.0, gt=0, description="Per-request timeout.")
     llm_max_retries: int = Field(
@@ -57,7 +62,7 @@ class Settings(BaseSettings):
         default=1, ge=1, le=64, description="LLM calls in flight per extraction run."
     )
 
-    prompt_version: str = Field(default="extract.v1", description="Prompt file in prompts/.")
+    prompt_version: str = Field(default="extract.v2", description="Prompt file in prompts/.")
 
     workers: int = Field(default=1, ge=1, le=32, description="Extraction runs processed at once.")
     max_article_chars: int = Field(
@@ -78,3 +83,9 @@ class Settings(BaseSettings):
 
     log_level: str = Field(default="INFO")
     log_json: bool = Field(default=False, description="Log JSON lines instead of console text.")
+
+    @property
+    def instructor_mode(self) -> InstructorMode:
+        if self.llm_mode is not None:
+            return self.llm_mode
+        return InstructorMode.GRAMMAR if self.llm_base_url is None else InstructorMode.TOOLS

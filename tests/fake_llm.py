@@ -2,7 +2,9 @@
 
 Scripts answer in names ("by": [("Jaysh al-Islam", "rebel group")], "location": "Douma"); the
 fake turns them into the numbers of the lists in the prompt, as a model would. A name that is
-not listed becomes number 99, which the service must reject.
+not listed becomes number 99, which the service must reject. It answers the schema asked for:
+extract.v1's ``SentenceLabels`` ({name, type} picks), extract.v2's ``SentenceAnswer`` (bare
+numbers) and ``ActorTypeAnswer`` (the type the script gave that name, else "other").
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ Answer = dict[str, Any]
 Script = Callable[[str, int], Answer]
 
 _LINE = re.compile(r"^(Sentence|Names|Places|Counts): (.*)$", re.MULTILINE)
+_ACTOR = re.compile(r'^Actor type of "(.*)"\?$', re.MULTILINE)
 _ITEM = re.compile(r'\((\d+)\) "([^"]*)"')
 UNLISTED = 99
 
@@ -59,14 +62,19 @@ def _number(items: list[str], name: str | None) -> int | None:
     return items.index(name) + 1 if name in items else UNLISTED
 
 
-def _as_numbers(answer: Answer, names: list[str], places: list[str]) -> Answer:
+def _as_numbers(answer: Answer, names: list[str], places: list[str], typed: bool = True) -> Answer:
+    def picks(items: list[tuple[str, str]]) -> list[Any]:
+        if typed:
+            return [{"name": _number(names, n), "type": t} for n, t in items]
+        return [_number(names, n) for n, _ in items]
+
     return {
         "source": _number(names, answer["source"]),
         "events": [
             {
                 **e,
-                "by": [{"name": _number(names, n), "type": t} for n, t in e["by"]],
-                "against": [{"name": _number(names, n), "type": t} for n, t in e["against"]],
+                "by": picks(e["by"]),
+                "against": picks(e["against"]),
                 "location": _number(places, e["location"]),
             }
             for e in answer["events"]
@@ -75,12 +83,27 @@ def _as_numbers(answer: Answer, names: list[str], places: list[str]) -> Answer:
     }
 
 
+def _asked_for(body: dict[str, Any]) -> str:
+    """The response model's name: the tool's, or the title of the (grammar) schema."""
+    if body.get("tools"):
+        return str(body["tools"][0]["function"]["name"])
+    response_format = body.get("response_format") or {}
+    schema = response_format.get("schema") or response_format.get("json_schema", {}).get(
+        "schema", {}
+    )
+    properties = schema.get("properties", {})
+    if set(properties) == {"type"}:
+        return "ActorTypeAnswer"
+    return "SentenceLabels" if "ActorPick" in schema.get("$defs", {}) else "SentenceAnswer"
+
+
 @dataclass
 class FakeLLM:
     script: Script = field(default=lambda sentence, attempt: facts())
     down: bool = False
     requests: list[dict[str, Any]] = field(default_factory=list)
     attempts: Counter[str] = field(default_factory=Counter)
+    types: dict[str, str] = field(default_factory=dict)  # actor types the scripts gave
 
     def client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(transport=httpx.MockTransport(self.handle))
@@ -99,19 +122,32 @@ class FakeLLM:
         )
         lines = {key: value for key, value in _LINE.findall(asked)}
         sentence = lines["Sentence"]
+        model = _asked_for(body)
+        finish_reason = "stop"
+        if model == "ActorTypeAnswer":
+            name = _ACTOR.findall(asked)[0]
+            answer = json.dumps({"type": self.types.get(name, "other")})
+            return self._respond(body, model, answer, finish_reason)
         names = [text for _, text in _ITEM.findall(lines["Names"])]
         places = [text for _, text in _ITEM.findall(lines["Places"])]
         attempt = self.attempts[sentence]
         self.attempts[sentence] += 1
-        finish_reason = "stop"
         try:
-            answer = json.dumps(_as_numbers(self.script(sentence, attempt), names, places))
+            scripted = self.script(sentence, attempt)
+            for e in scripted["events"]:
+                self.types.update(dict(e["by"]) | dict(e["against"]))
+            typed = model == "SentenceLabels"
+            answer = json.dumps(_as_numbers(scripted, names, places, typed))
         except OutputCut:
             answer, finish_reason = '{"source": null, "events": [{"status": "happ', "length"
+        return self._respond(body, model, answer, finish_reason)
+
+    def _respond(
+        self, body: dict[str, Any], model: str, answer: str, finish_reason: str
+    ) -> httpx.Response:
         message: dict[str, Any] = {"role": "assistant", "content": None}
         if body.get("tools"):
-            name = body["tools"][0]["function"]["name"]
-            call = {"name": name, "arguments": answer}
+            call = {"name": model, "arguments": answer}
             message["tool_calls"] = [{"id": "call_1", "type": "function", "function": call}]
         else:
             message["content"] = answer

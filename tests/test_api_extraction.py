@@ -49,7 +49,7 @@ async def test_extraction_is_stored_with_verified_offsets(
     assert strike["provenance"] == {
         "run_id": body["run"]["id"],
         "model": "fake-model",
-        "prompt_version": "extract.v1",
+        "prompt_version": "extract.v2",
         "schema_version": "1",
     }
     shelling = events["Shelling/artillery/missile attack"]
@@ -258,3 +258,45 @@ async def test_an_unusable_answer_costs_its_sentence_only(
     assert run["status"] == "succeeded"
     assert any("max_tokens" in d["reason"] for d in run["dropped_detail"])
     assert [e["sub_event_type"] for e in body["article"]["events"]] == ["Air/drone strike"]
+
+
+async def _extract_with(tmp_path: Path, fake: FakeLLM, **settings: Any) -> dict[str, Any]:
+    http = fake.client()
+    app = create_app(make_settings(tmp_path, **settings), llm_http_client=http)
+    async with AsyncTestClient(app=app) as test_client:
+        body: dict[str, Any] = (
+            await test_client.post("/articles?wait=10", json={"text": ARTICLE})
+        ).json()
+    await http.aclose()
+    assert body["run"]["status"] == "succeeded", body
+    return body
+
+
+async def test_v2_in_grammar_mode_matches_v1_in_tools_mode(tmp_path: Path) -> None:
+    v1, v2 = FakeLLM(script=seed_script), FakeLLM(script=seed_script)
+    old = await _extract_with(tmp_path / "v1", v1, prompt_version="extract.v1", llm_mode="tools")
+    new = await _extract_with(tmp_path / "v2", v2, prompt_version="extract.v2", llm_mode="grammar")
+
+    def records(body: dict[str, Any]) -> tuple[Any, ...]:
+        article = body["article"]
+        return (
+            sorted((a["name"], a["actor_type"]) for a in article["actors"]),
+            sorted((e["sub_event_type"], e["summary"]) for e in article["events"]),
+            sorted((f["category"], f["evidence"]) for f in article["figures"]),
+        )
+
+    assert records(new) == records(old)
+    assert new["run"]["prompt_version"] == "extract.v2"
+    assert all("tools" not in r for r in v2.requests)
+    grammars = [r["response_format"]["schema"] for r in v2.requests]
+    # each sentence's grammar admits only its own listed numbers; actors that the rules type
+    # cost no question
+    strike = next(
+        g for g, r in zip(grammars, v2.requests, strict=True)
+        if "Sentence: At least 40 civilians" in r["messages"][-1]["content"]
+    )  # fmt: skip
+    names = strike["properties"]["source"]["enum"]
+    assert names[-1] is None and names[:-1] == list(range(1, len(names)))
+    assert strike["properties"]["figures"]["minItems"] == 1
+    typing = [g for g in grammars if set(g["properties"]) == {"type"}]
+    assert len(typing) < len(old["article"]["actors"])

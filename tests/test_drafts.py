@@ -3,7 +3,15 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from service.extraction.drafts import SentenceLabels, salvage_labels
+from service.extraction.drafts import (
+    SentenceAnswer,
+    SentenceLabels,
+    actor_type_schema,
+    answer_schema,
+    salvage_answer,
+    salvage_labels,
+)
+from service.extraction.taxonomy import ActorType
 
 CONTEXT = {
     "names": ["Jaysh al-Islam", "civilians", "Observatory"],
@@ -93,3 +101,52 @@ def test_salvage_keeps_what_validates_and_names_the_rest() -> None:
     assert len(dropped) == 4
     assert any("name 9" in reason for reason in dropped)
     assert any("location 5" in reason for reason in dropped)
+
+
+def test_the_v2_grammar_admits_only_listed_numbers_and_one_label_per_count() -> None:
+    schema = answer_schema(names=3, places=1, counts=2)
+    properties = schema["properties"]
+    assert list(properties) == ["source", "events", "figures"]
+    assert properties["source"] == {"enum": [1, 2, 3, None]}
+    event = properties["events"]["items"]["properties"]
+    assert event["by"]["items"] == {"enum": [1, 2, 3]} and event["by"]["maxItems"] == 3
+    assert event["location"] == {"enum": [1, None]}
+    assert (properties["figures"]["minItems"], properties["figures"]["maxItems"]) == (2, 2)
+    assert schema["additionalProperties"] is False and schema["required"] == list(properties)
+
+
+def test_the_v2_grammar_leaves_out_what_a_sentence_cannot_fill() -> None:
+    schema = answer_schema(names=0, places=0, counts=0)
+    assert list(schema["properties"]) == ["events"]
+    assert list(schema["properties"]["events"]["items"]["properties"]) == ["status", "type"]
+    # the defaults of the fields left out hold
+    assert SentenceAnswer.model_validate({"events": []}, context=CONTEXT) == SentenceAnswer()
+
+
+def test_a_v2_answer_points_with_bare_numbers() -> None:
+    raw = {
+        "source": 3,
+        "events": [{"status": "happened", "type": "Attack", "by": [1], "against": [2]}],
+        "figures": ["killed"],
+    }
+    parsed = SentenceAnswer.model_validate(raw, context=CONTEXT)
+    assert (parsed.events[0].by, parsed.events[0].against, parsed.source) == ([1], [2], 3)
+    with pytest.raises(ValidationError, match="name 4 is not a listed name number"):
+        SentenceAnswer.model_validate(
+            {**raw, "events": [{**raw["events"][0], "by": [4]}]}, context=CONTEXT
+        )  # type: ignore[dict-item]
+
+
+def test_v2_salvage_keeps_listed_numbers_and_names_the_rest() -> None:
+    raw = {
+        "source": 9,
+        "events": [{"status": "happened", "type": "Attack", "by": [1, 7], "location": 1}],
+        "figures": ["killed", "wounded"],
+    }
+    kept, dropped = salvage_answer(raw, CONTEXT)
+    assert kept.source is None and kept.events[0].by == [1] and kept.figures == ["killed"]
+    assert len(dropped) == 3, dropped
+
+
+def test_the_actor_type_grammar_is_the_closed_list() -> None:
+    assert actor_type_schema()["properties"]["type"]["enum"] == [t.value for t in ActorType]

@@ -152,3 +152,120 @@ def salvage_labels(
         source=source if isinstance(source, int) else None, events=events, figures=labels
     )
     return labels_model, dropped
+
+
+# extract.v2: the answer holds numbers and labels only. Actor types are not asked per pick:
+# code types what its rules know (actor_types.py) and asks one short question per other
+# actor. With a llama.cpp grammar (``answer_schema``) the model cannot write a number that is
+# not listed, a field that cannot apply, or a wrong count of figure labels, so no re-asks.
+
+
+class EventAnswer(Draft):
+    status: Factuality
+    type: SubEventType
+    by: list[NameNumber] = Field(default_factory=list, max_length=4)
+    against: list[NameNumber] = Field(default_factory=list, max_length=4)
+    location: NameNumber | None = None
+
+    @model_validator(mode="after")
+    def _listed(self, info: ValidationInfo) -> Self:
+        for number in (*self.by, *self.against):
+            _check_number(number, _listed(info), "name")
+        _check_number(self.location, _listed(info, "places"), "location", "place")
+        return self
+
+
+class SentenceAnswer(Draft):
+    """What one sentence reports: ``source`` and actors by name number, ``figures`` labels the
+    listed counts in order."""
+
+    source: NameNumber | None = None
+    events: list[EventAnswer] = Field(default_factory=list, max_length=4)
+    figures: list[FigureLabel] = Field(default_factory=list, max_length=12)
+
+    @model_validator(mode="after")
+    def _consistent(self, info: ValidationInfo) -> Self:
+        _check_number(self.source, _listed(info), "source")
+        counts = _listed(info, "counts")
+        if counts is not None and len(self.figures) > len(counts):
+            raise ValueError(
+                f"{len(self.figures)} figure labels for {len(counts)} listed counts; give one "
+                "label per listed count, in order"
+            )
+        return self
+
+
+class ActorTypeAnswer(Draft):
+    type: ActorType
+
+
+def _numbers(count: int, *, nullable: bool = False) -> dict[str, Any]:
+    values: list[int | None] = list(range(1, count + 1))
+    return {"enum": [*values, None] if nullable else values}
+
+
+def answer_schema(names: int, places: int, counts: int) -> dict[str, Any]:
+    """The JSON schema of a ``SentenceAnswer`` for a sentence with this many listed names,
+    places and counts: numbers limited to the listed ones, fields that cannot apply left out
+    (their defaults hold), exactly one figure label per count. Meant as a decoding grammar."""
+    event: dict[str, Any] = {
+        "status": {"enum": [f.value for f in Factuality]},
+        "type": {"enum": [t.value for t in SubEventType]},
+    }
+    if names:
+        picks = {"type": "array", "items": _numbers(names), "maxItems": min(names, 4)}
+        event |= {"by": picks, "against": picks}
+    if places:
+        event["location"] = _numbers(places, nullable=True)
+    answer: dict[str, Any] = {}
+    if names:
+        answer["source"] = _numbers(names, nullable=True)
+    answer["events"] = {"type": "array", "items": _object(event), "maxItems": 4}
+    if counts:
+        labels = {"enum": list(get_args(FigureLabel))}
+        answer["figures"] = {
+            "type": "array", "items": labels, "minItems": counts, "maxItems": counts
+        }  # fmt: skip
+    return _object(answer)
+
+
+def _object(properties: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
+
+
+def actor_type_schema() -> dict[str, Any]:
+    return _object({"type": {"enum": [t.value for t in ActorType]}})
+
+
+def salvage_answer(
+    raw: dict[str, Any], context: dict[str, Any]
+) -> tuple[SentenceAnswer, list[str]]:
+    """Keep the parts of a failed v2 answer that validate on their own; name what was dropped."""
+    labels, dropped = salvage_labels({**raw, "events": []}, context)
+    events: list[EventAnswer] = []
+    names = len(context.get("names") or [])
+    for item in raw.get("events") or []:
+        if isinstance(item, dict):
+            for key in ("by", "against"):
+                picks = item.get(key)
+                kept = (
+                    [n for n in picks if isinstance(n, int) and 1 <= n <= names]
+                    if isinstance(picks, list)
+                    else []
+                )
+                if isinstance(picks, list) and len(kept) < len(picks):
+                    dropped.append(f"event actor: {len(picks) - len(kept)} unlisted name numbers")
+                item = {**item, key: kept}
+        try:
+            events.append(EventAnswer.model_validate(item, context=context))
+        except ValidationError as error:
+            dropped.append(f"event: {_reason(error)}")
+    answer = SentenceAnswer.model_construct(
+        source=labels.source, events=events, figures=labels.figures
+    )
+    return answer, dropped

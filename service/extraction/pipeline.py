@@ -19,11 +19,18 @@ from typing import Any
 from pydantic import ValidationError
 
 from service.errors import ExtractionError, LLMOutputError
+from service.extraction.actor_types import home_country, rule_type
 from service.extraction.counts import Count, find_counts
 from service.extraction.dates import find_date_expressions, resolve_date
 from service.extraction.drafts import (
     NOT_A_COUNT,
+    ActorPick,
+    ActorTypeAnswer,
+    SentenceAnswer,
     SentenceLabels,
+    actor_type_schema,
+    answer_schema,
+    salvage_answer,
     salvage_labels,
 )
 from service.extraction.mentions import Mention, find_mentions
@@ -122,7 +129,9 @@ class ExtractionPipeline:
         questions = questions_for(text)
         gate = asyncio.Semaphore(self._concurrency)
 
-        async def label(question: _Question) -> Outcome[SentenceLabels]:
+        numbers = self.prompt.answer == "numbers"
+
+        async def label(question: _Question) -> Outcome[SentenceLabels | SentenceAnswer]:
             names = [m.text for m in question.names]
             places = [m.text for m in question.places]
             counts = [c.text for c in question.counts]
@@ -132,14 +141,21 @@ class ExtractionPipeline:
             context = {"names": names, "places": places, "counts": counts}
             async with gate:
                 try:
-                    outcome: Outcome[SentenceLabels] = await self._ask(
+                    if numbers:
+                        return await self._ask(
+                            SentenceAnswer,
+                            messages,
+                            context,
+                            lambda raw: salvage_answer(raw, context),
+                            schema=answer_schema(len(names), len(places), len(counts)),
+                        )
+                    return await self._ask(
                         SentenceLabels, messages, context, lambda raw: salvage_labels(raw, context)
                     )
                 except LLMOutputError as error:
                     # One unusable answer costs its sentence, not the article's other records.
-                    empty = SentenceLabels()
+                    empty = SentenceAnswer() if numbers else SentenceLabels()
                     return Outcome(value=empty, stats=CallStats(calls=1), dropped=[str(error)])
-                return outcome
 
         outcomes = await _all(label(q) for q in questions)
         stats = CallStats()
@@ -151,6 +167,8 @@ class ExtractionPipeline:
                 for reason in outcome.dropped
             )
             builder.add(question, outcome.value)
+        if numbers:
+            await self._type_actors(builder, title, published, stats)
 
         return PipelineResult(
             extraction=builder.build(),
@@ -158,6 +176,32 @@ class ExtractionPipeline:
             sentences=len(questions),
             non_events=builder.non_events,
         )
+
+    async def _type_actors(
+        self,
+        builder: _RecordBuilder,
+        title: str | None,
+        published: dt.date | None,
+        stats: CallStats,
+    ) -> None:
+        """Type each actor of an event that the rules cannot type by one short question."""
+        for actor in builder.untyped():
+            messages = self.prompt.actor_messages(actor.sentence, actor.name, title, published)
+            try:
+                outcome: Outcome[ActorTypeAnswer] = await self._ask(
+                    ActorTypeAnswer,
+                    messages,
+                    {},
+                    lambda raw: (ActorTypeAnswer(type=ActorType.OTHER), ["actor type: unusable"]),
+                    schema=actor_type_schema(),
+                )
+            except LLMOutputError as error:
+                builder.dropped.append(
+                    Dropped(sentence=actor.sentence_index, kind="model output", reason=str(error))
+                )
+                continue
+            stats.add(outcome.stats)
+            actor.actor_type = outcome.value.type
 
 
 async def _all(calls: Any) -> list[Any]:
@@ -178,7 +222,10 @@ class _ActorMention:
     name: str
     start: int
     end: int
+    sentence: str  # where it is first named
+    sentence_index: int
     actor_type: ActorType | None = None
+    in_event: bool = False
 
 
 @dataclass(slots=True)
@@ -205,14 +252,27 @@ class _RecordBuilder:
         key = " ".join(mention.text.split()).casefold()
         if key not in self._actor_index:
             start = sentence.start + mention.start
-            self._actors.append(_ActorMention(mention.text, start, start + len(mention.text)))
+            self._actors.append(
+                _ActorMention(
+                    mention.text, start, start + len(mention.text), sentence.text, sentence.index
+                )
+            )
             self._actor_index[key] = len(self._actors) - 1
         actor = self._actors[self._actor_index[key]]
         if actor.actor_type is None:
             actor.actor_type = actor_type
         return self._actor_index[key]
 
-    def add(self, question: _Question, labels: SentenceLabels) -> None:
+    def untyped(self) -> list[_ActorMention]:
+        """Actors of events that neither the model's picks nor the name's words typed; actors
+        named only as sources get their type from the rules or default to monitor/media."""
+        home = home_country(self.text)
+        for actor in self._actors:
+            if actor.actor_type is None:
+                actor.actor_type = rule_type(actor.name, home)
+        return [a for a in self._actors if a.actor_type is None and a.in_event]
+
+    def add(self, question: _Question, labels: SentenceLabels | SentenceAnswer) -> None:
         sentence, names = question.sentence, question.names
 
         def name(number: int | None, listed: list[Mention] = names) -> Mention | None:
@@ -248,9 +308,14 @@ class _RecordBuilder:
             roles = ((draft.by, ActorRole.PERPETRATOR), (draft.against, ActorRole.TARGET))
             for picks, role in roles:
                 for pick in picks:
-                    mention = name(pick.name)
+                    number, actor_type = (
+                        (pick.name, pick.type) if isinstance(pick, ActorPick) else (pick, None)
+                    )
+                    mention = name(number)
                     if mention is not None:
-                        pending.refs.add((self._actor(sentence, mention, pick.type), role))
+                        actor = self._actor(sentence, mention, actor_type)
+                        self._actors[actor].in_event = True
+                        pending.refs.add((actor, role))
             self._events.append(pending)
             happened.append(len(self._events) - 1)
 

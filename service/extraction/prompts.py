@@ -29,6 +29,10 @@ class ExtractionPrompt:
     system: str
     article: Template
     sentence: Template
+    # "labels" (v1): actors are {name, type} picks; "numbers" (v2): bare name numbers, with
+    # the ``actor`` question asked for each actor that code cannot type.
+    answer: str = "labels"
+    actor: Template | None = None
 
     @property
     def id(self) -> str:
@@ -61,6 +65,18 @@ class ExtractionPrompt:
             {"role": "user", "content": ask.strip()},
         ]
 
+    def actor_messages(
+        self, sentence: str, name: str, title: str | None, published: dt.date | None
+    ) -> list[dict[str, str]]:
+        if self.actor is None:
+            raise ValueError(f"prompt {self.id} has no actor question")
+        ask = self.actor.substitute(sentence=sentence, name=name)
+        return [
+            {"role": "system", "content": self.system.strip()},
+            {"role": "user", "content": self._article(title, published)},
+            {"role": "user", "content": ask.strip()},
+        ]
+
 
 class PromptNotFoundError(LookupError):
     pass
@@ -80,6 +96,8 @@ def load_prompt(prompt_id: str, directory: Path = PROMPTS_DIR) -> ExtractionProm
         system=str(data["system"]),
         article=Template(str(data["article"])),
         sentence=Template(str(data["sentence"])),
+        answer=str(data.get("answer", "labels")),
+        actor=Template(str(data["actor"])) if "actor" in data else None,
     )
     if prompt.id != prompt_id:
         raise PromptNotFoundError(f"{path} declares {prompt.id!r}, not {prompt_id!r}")
