@@ -12,9 +12,12 @@ import pytest
 
 from service.extraction.records import SCHEMA_VERSION
 from service.extraction.taxonomy import EVENT_TYPE_OF, SubEventType
+from service.settings import Settings
 from tests import live_service
 
 pytestmark = pytest.mark.integration
+# The service under test reads the same environment (scripts/integration.sh sets no prompt).
+PROMPT_VERSION = Settings().prompt_version
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +34,7 @@ def test_records_come_back_grounded_and_schema_valid(extracted: dict[str, Any]) 
         for record in extracted[kind]:
             assert text[record["start"] : record["end"]] == record["evidence"]
             assert record["provenance"]["schema_version"] == SCHEMA_VERSION
-            assert record["provenance"]["prompt_version"] == "extract.v1"
+            assert record["provenance"]["prompt_version"] == PROMPT_VERSION
     for event in extracted["events"]:
         sub_type = SubEventType(event["sub_event_type"])
         assert event["event_type"] == EVENT_TYPE_OF[sub_type].value
