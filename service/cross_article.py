@@ -201,6 +201,7 @@ class CrossArticleViews:
                 location=e.location,
                 date=e.date,
                 date_precision=e.date_precision,
+                evidence=e.evidence,
                 actors=frozenset(
                     a.canonical_id
                     for a in e.actors

@@ -193,7 +193,8 @@ def point(n: int, article: int, **changes: Any) -> EventPoint:
         (point(2, 2, location="Harasta"), False),
         (point(2, 2, location=None), False),
         (point(2, 2, date=FRIDAY + dt.timedelta(days=1)), False),
-        (point(2, 2, date=None, date_precision="unknown"), False),
+        (point(2, 2, date=None, date_precision="unknown"), True),  # shares actor 1
+        (point(2, 2, date=None, date_precision="unknown", actors=frozenset()), False),
         (point(2, 2, actors=frozenset({2})), False),
     ],
 )
@@ -267,3 +268,25 @@ def test_campaigns_join_violent_clusters_at_one_place_over_meeting_dates() -> No
     )
     groups = group_campaigns(clusters, lambda sub: sub != "Agreement")
     assert [[c.id for c in g] for g in groups] == [[1, 2], [3], [5]]
+
+
+WIRE = (
+    "Syrian government forces and rebels on Saturday intensified tit-for-tat attacks on Damascus."
+)
+
+
+def test_two_reports_in_the_same_words_are_one_occurrence() -> None:
+    undated: dict[str, Any] = {"date": None, "date_precision": "unknown", "evidence": WIRE}
+    copy = point(2, 2, **undated, location=None, actors=frozenset())
+    assert compatible(point(1, 1, evidence=WIRE), copy)
+    assert not compatible(
+        point(1, 1, evidence=WIRE), point(2, 2, evidence=WIRE, date=FRIDAY.replace(day=9))
+    )
+    assert not compatible(
+        point(1, 1, evidence=WIRE), point(2, 2, evidence=WIRE, sub_event_type="Attack")
+    )
+    reworded = "Rebels fired mortars at Damascus on Saturday, state media said, citing the police."
+    assert not compatible(
+        point(1, 1, evidence=WIRE),
+        point(2, 2, evidence=reworded, location=None, actors=frozenset()),
+    )

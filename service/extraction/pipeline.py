@@ -244,6 +244,7 @@ class _RecordBuilder:
         self._actor_index: dict[str, int] = {}
         self._events: list[_PendingEvent] = []
         self._figures: list[tuple[int, dict[str, Any]]] = []  # (sentence, record fields)
+        self._home: str | None = None  # the article's home country, once computed
 
     def _actor(
         self, sentence: Sentence, mention: Mention, actor_type: ActorType | None = None
@@ -272,6 +273,11 @@ class _RecordBuilder:
                 actor.actor_type = rule_type(actor.name, home)
         return [a for a in self._actors if a.actor_type is None and a.in_event]
 
+    def _is_outlet(self, mention: Mention) -> bool:
+        if self._home is None:
+            self._home = home_country(self.text) or ""
+        return rule_type(mention.text, self._home or None) is ActorType.MONITOR_MEDIA
+
     def add(self, question: _Question, labels: SentenceLabels | SentenceAnswer) -> None:
         sentence, names = question.sentence, question.names
 
@@ -282,19 +288,23 @@ class _RecordBuilder:
         source = name(labels.source)
         if source is not None:
             self._actor(sentence, source)
+        # A monitor or news outlet the sentence credits reported the event; it did not do it
+        # or suffer it (small models often list it among the sides).
+        reporter = labels.source if source is not None and self._is_outlet(source) else None
         date_text, date, precision = self._date(sentence)
         happened: list[int] = []
         for draft in labels.events:
             if draft.status is not Factuality.HAPPENED:
                 self.non_events += 1
                 continue
+            place = name(draft.location, question.places)
+            if place is not None and self._is_outlet(place):
+                place = None  # "the Observatory" is no place
             pending = _PendingEvent(
                 record={
                     "event_type": EVENT_TYPE_OF[draft.type],
                     "sub_event_type": draft.type,
-                    "location": place.text
-                    if (place := name(draft.location, question.places))
-                    else None,
+                    "location": place.text if place else None,
                     "date": date,
                     "date_precision": precision,
                     "date_text": date_text,
@@ -311,6 +321,8 @@ class _RecordBuilder:
                     number, actor_type = (
                         (pick.name, pick.type) if isinstance(pick, ActorPick) else (pick, None)
                     )
+                    if reporter is not None and number == reporter:
+                        continue
                     mention = name(number)
                     if mention is not None:
                         actor = self._actor(sentence, mention, actor_type)

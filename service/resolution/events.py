@@ -7,11 +7,13 @@ Two events can be one occurrence only when (ACLED's unit of an event):
 - they name the same place (normalised: case, a leading "the", a trailing "town"/"city"...,
   "Douma-based" as Douma);
   an event without a place joins nothing;
-- their dates can overlap (a day, a week around it, a month, a year), or neither is known (a
-  known date never matches an unknown one: nothing then says they are the same days);
+- their dates can overlap (a day, a week around it, a month, a year); when either is unknown,
+  nothing says they are the same days, so they must share a named actor;
 - their named actors overlap, when both name any (generic descriptions such as "rebels" are
-  kept to their article by actor resolution and never count as shared); when neither date is
-  known, they must share a named actor: place and type alone say too little.
+  kept to their article by actor resolution and never count as shared).
+One exception: two reports in (nearly) the same words (wire copy, a quoted statement) are the
+same occurrence when their sub-type matches and their dates, if both known, overlap, even if
+one lacks the place or the actors the other has.
 An event joins the cluster it is compatible with member by member (complete linkage), the one
 sharing most actors, else the oldest; otherwise it starts a cluster. A missed merge costs a
 duplicate row; a wrong merge would hide an occurrence, so every test is strict.
@@ -26,6 +28,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import combinations
 
+from rapidfuzz import fuzz
+
+SAME_WORDS_CUTOFF = 90.0
 _LEADING = re.compile(r"^(?:the)\s+")
 _PLACE_KIND = re.compile(
     r"\s+(?:town|city|village|district|neighbourhood|neighborhood|area|suburb|province"
@@ -66,6 +71,7 @@ class EventPoint:
     date: dt.date | None
     date_precision: str
     actors: frozenset[int] = frozenset()  # canonical ids of named (non-generic) actors
+    evidence: str = ""
 
     @property
     def place(self) -> str | None:
@@ -79,16 +85,24 @@ class EventPoint:
 def compatible(a: EventPoint, b: EventPoint) -> bool:
     if a.article_id == b.article_id or a.sub_event_type != b.sub_event_type:
         return False
-    if a.place is None or a.place != b.place:
-        return False
     span_a, span_b = a.span, b.span
-    if (span_a is None) != (span_b is None):
-        return False
     if span_a and span_b and (span_a[1] < span_b[0] or span_b[1] < span_a[0]):
         return False
-    if span_a is None:
+    if same_words(a.evidence, b.evidence):
+        return True
+    if a.place is None or a.place != b.place:
+        return False
+    if span_a is None or span_b is None:
         return bool(a.actors & b.actors)
     return not (a.actors and b.actors and not a.actors & b.actors)
+
+
+def same_words(a: str, b: str) -> bool:
+    """Nearly the same sentence: wire copy or one statement quoted by two articles."""
+    if not a or not b:
+        return False
+    x, y = " ".join(a.casefold().split()), " ".join(b.casefold().split())
+    return min(len(x), len(y)) >= 40 and fuzz.ratio(x, y) >= SAME_WORDS_CUTOFF
 
 
 @dataclass(slots=True)
