@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from evals.cross_article import CrossArticleScore, PairScore
 from evals.runner import ROOT, load_thresholds, main
 from evals.scorer import (
     KINDS,
@@ -491,7 +492,8 @@ def test_threshold_comparison_returns_failed_keys() -> None:
 def test_thresholds_file_names_known_metrics() -> None:
     limits = load_thresholds(ROOT / "evals/thresholds.yaml")
     assert limits["ungrounded_share_max"] == 0.0
-    assert check_thresholds(Scores().metrics(), limits) == []
+    empty_cross = CrossArticleScore(PairScore("actors"), PairScore("events"))
+    assert check_thresholds(Scores().metrics() | empty_cross.metrics(), limits) == []
 
 
 # -- runner ----------------------------------------------------------------------------------
