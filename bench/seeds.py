@@ -63,7 +63,7 @@ def _extract(client: httpx.Client, text: str, wait: float) -> dict[str, Any]:
     finished = dt.datetime.fromisoformat(run["finished_at"])
     run["wall_seconds"] = (finished - created).total_seconds()  # queued to stored
     records = client.get(f"/events?run_id={run['id']}&limit=500").json()["items"]
-    actors = client.get(f"/actors?run_id={run['id']}&limit=500").json()["items"]
+    actors = client.get(f"/actor-mentions?run_id={run['id']}&limit=500").json()["items"]
     figures = client.get(f"/figures?run_id={run['id']}&limit=500").json()["items"]
     return {**run, "events": len(records), "actors": len(actors), "figures": len(figures)}
 
