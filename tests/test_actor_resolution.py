@@ -143,3 +143,21 @@ def test_a_reference_points_back_only_to_a_curated_actor() -> None:
     assert found["Military Forces of Syria"].mention_ids == [0, 1]  # type: ignore[attr-defined]
     assert found["Tiger Forces"].mention_ids == [2]  # type: ignore[attr-defined]
     assert found["regime forces"].generic  # type: ignore[attr-defined]
+
+
+def test_a_reference_before_the_name_points_forward_only_to_a_unique_actor() -> None:
+    actors = ActorResolver().resolve(
+        mentions(
+            (1, "regime forces", "state forces"),  # headline, before the army is named
+            (1, "Syrian army", "state forces"),
+            (2, "regime forces", "state forces"),
+            (2, "Syrian army", "state forces"),
+            (2, "Russian troops", "external/other forces"),
+            (3, "the monitor", "monitor/media"),  # two outlets named later: ambiguous
+            (3, "SANA", "monitor/media"),
+            (3, "Observatory", "monitor/media"),
+        )
+    )
+    found = by_name(actors)
+    assert found["Military Forces of Syria"].mention_ids == [0, 1, 2, 3]  # type: ignore[attr-defined]
+    assert found["the monitor"].generic  # type: ignore[attr-defined]

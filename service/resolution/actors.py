@@ -3,7 +3,8 @@
 A mention joins a canonical actor when, in this order:
 1. its normalised name is a form of an entry of the curated alias table (aliases.v2.yaml);
 2. it is a generic reference ("the monitor", "the group", "regime forces") and an earlier
-   mention of the same article names a curated actor it can refer to (same type family);
+   mention of the same article names a curated actor it can refer to (same type family), or,
+   with none earlier, the article names exactly one curated actor of that kind;
 3. it is any other generic description ("rebels", "civilians", an unresolved "the group"): it
    stays an actor of its own article, since two articles' "rebels" need not be the same people;
 4. its normalised name equals one already seen;
@@ -61,8 +62,6 @@ _GENERIC_REFERENCES = {
     "government troops": "state forces",
     "troops": "state forces",
     "soldiers": "state forces",
-    "government": "government",
-    "regime": "government",
 }
 # Descriptions of a kind of people, not of one actor: never merged across articles.
 _GENERIC_KINDS = frozenset(
@@ -73,6 +72,9 @@ _GENERIC_KINDS = frozenset(
         "people", "protesters", "demonstrators", "activists", "witnesses", "sources",
         "children", "women", "men", "families", "locals", "villagers", "displaced",
         "state", "state media", "media", "units",
+        # "the government" of a Syrian article is Syria's, but the one government it names may
+        # be Russia's: never resolved
+        "government", "regime",
         # a nationality alone names no one actor
         "syrian", "russian", "iranian", "turkish", "israeli", "palestinian", "iraqi",
         "lebanese", "american", "british", "french", "western", "kurdish", "arab", "syrian arab",
@@ -227,16 +229,32 @@ class ActorResolver:
             return actor
 
         ordered = sorted(mentions, key=lambda m: (m.article_id, m.position, m.id))
+        # Curated actors each article names, by kind: a reference that comes before the name
+        # ("regime forces" in a headline) may point forward, if only one actor of its kind is
+        # named in the article.
+        named: dict[tuple[int, str], set[AliasEntry]] = {}
+        for mention in ordered:
+            if (found := self.table.entry_for(normalise(mention.name))) is not None:
+                named.setdefault((mention.article_id, found.actor_type), set()).add(found)
+
+        def curated(entry: AliasEntry) -> ResolvedActor:
+            if entry.name not in by_entry:
+                by_entry[entry.name] = ResolvedActor(entry.name, entry.actor_type, curated=True)
+                actors.append(by_entry[entry.name])
+            return by_entry[entry.name]
+
         for mention in ordered:
             key = normalise(mention.name)
             entry = self.table.entry_for(key)
             if entry is not None:
-                if entry.name not in by_entry:
-                    by_entry[entry.name] = ResolvedActor(entry.name, entry.actor_type, curated=True)
-                    actors.append(by_entry[entry.name])
-                attach(by_entry[entry.name], mention, key, Method.ALIAS_TABLE)
+                attach(curated(entry), mention, key, Method.ALIAS_TABLE)
                 continue
             referent = self._referent(key, recent.get(mention.article_id, []))
+            family = _GENERIC_REFERENCES.get(key)
+            if referent is None and family is not None:
+                candidates = named.get((mention.article_id, family), set())
+                if len(candidates) == 1:
+                    referent = curated(next(iter(candidates)))
             if referent is not None:
                 attach(referent, mention, key, Method.COREFERENCE)
                 continue
