@@ -61,6 +61,5 @@ def test_extract_v3_is_v2_with_compact_answers() -> None:
     for before, after in zip(old, new, strict=True):
         assert json.loads(before) == json.loads(after.replace(", ", ","))
         assert ": " not in after.replace(", ", ",")
-    assert load_prompt("extract.v3").system.split("Example.")[0] == (
-        load_prompt("extract.v2").system.split("Example.")[0]
-    )
+    rules_v2 = load_prompt("extract.v2").system.split("Example.")[0]
+    assert load_prompt("extract.v3").system.split("Example.")[0] == rules_v2
