@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 
 import pytest
 
@@ -34,3 +35,31 @@ def test_released_prompts_are_never_edited() -> None:
     for name, digest in pinned.items():
         actual = hashlib.sha256((PROMPTS_DIR / name).read_bytes()).hexdigest()
         assert actual == digest, f"{name} was edited after release; add a new version instead"
+
+
+def _answers(text: str) -> list[str]:
+    """The example answers of a prompt file, each joined onto one line."""
+    answers, current = [], ""
+    for line in text.split("\n"):
+        line = line.strip()
+        if line.startswith("Answer: "):
+            current = line.removeprefix("Answer: ")
+        elif current:
+            current += " " + line
+        if current and current.count("{") == current.count("}"):
+            answers.append(current)
+            current = ""
+    return answers
+
+
+def test_extract_v3_is_v2_with_compact_answers() -> None:
+    """extract.v3 only drops the spaces of v2's example answers (fewer answer tokens)."""
+    v2 = (PROMPTS_DIR / "extract.v2.yaml").read_text()
+    v3 = (PROMPTS_DIR / "extract.v3.yaml").read_text()
+    old, new = _answers(v2), _answers(v3)
+    assert len(old) == len(new) == 4
+    for before, after in zip(old, new, strict=True):
+        assert json.loads(before) == json.loads(after.replace(", ", ","))
+        assert ": " not in after.replace(", ", ",")
+    rules_v2 = load_prompt("extract.v2").system.split("Example.")[0]
+    assert load_prompt("extract.v3").system.split("Example.")[0] == rules_v2
