@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from service.errors import NotFoundError
 from service.exports import all_pages, event_pages
@@ -34,7 +35,7 @@ from service.store.repository import (
     FigureFilter,
     Store,
     decode_cursor,
-    encode_cursor,
+    page_of,
 )
 
 PAGE_SIZE = 500
@@ -81,6 +82,11 @@ class _Snapshot:
     groups: list[FigureGroup]
     figures: dict[int, FigureRead]
     articles: dict[int, ArticleRef]
+    groups_of: dict[int, list[FigureGroup]] = field(default_factory=dict)  # by cluster id
+
+    def __post_init__(self) -> None:
+        for group in self.groups:
+            self.groups_of.setdefault(group.cluster_id, []).append(group)
 
 
 class CrossArticleViews:
@@ -97,9 +103,7 @@ class CrossArticleViews:
         chosen = [
             c for c in snap.clusters if c.id > after and self._matches(snap, c, f)
         ]  # clusters come in id order
-        items = [self._cluster(snap, c) for c in chosen[:limit]]
-        more = len(chosen) > limit
-        return Page(items=items, next_cursor=encode_cursor(items[-1].id) if more else None)
+        return page_of([self._cluster(snap, c) for c in chosen[:limit]], len(chosen) > limit)
 
     def get_cluster(self, cluster_id: int) -> EventClusterDetail:
         snap = self._snapshot()
@@ -109,11 +113,10 @@ class CrossArticleViews:
                 f"event cluster {cluster_id} does not exist; cluster ids are the first event id "
                 "of a cluster, see GET /event-clusters"
             )
-        groups = [g for g in snap.groups if g.cluster_id == cluster_id]
         return EventClusterDetail(
             **self._cluster(snap, cluster).model_dump(),
             events=[snap.events[m.id] for m in cluster.members],
-            figure_groups=[self._group(snap, g) for g in groups],
+            figure_groups=[self._group(snap, g) for g in snap.groups_of.get(cluster_id, [])],
         )
 
     # -- campaigns ---------------------------------------------------------------------------
@@ -123,12 +126,11 @@ class CrossArticleViews:
     ) -> Page[CampaignRead]:
         after = decode_cursor(cursor)
         snap = self._snapshot()
-        generic = self.store.generic_actor_ids()
         chosen = []
         for group in group_campaigns(snap.clusters, _violent):
             if group[0].id <= after:
                 continue
-            campaign = self._campaign(snap, group, generic)
+            campaign = self._campaign(snap, group)
             if campaign.article_count < f.min_articles:
                 continue
             if f.location and not any(
@@ -140,28 +142,19 @@ class CrossArticleViews:
             chosen.append(campaign)
             if len(chosen) > limit:
                 break
-        items = chosen[:limit]
-        more = len(chosen) > limit
-        return Page(items=items, next_cursor=encode_cursor(items[-1].id) if more else None)
+        return page_of(chosen[:limit], len(chosen) > limit)
 
     @staticmethod
-    def _campaign(snap: _Snapshot, group: list[EventCluster], generic: set[int]) -> CampaignRead:
+    def _campaign(snap: _Snapshot, group: list[EventCluster]) -> CampaignRead:
         events = [snap.events[m.id] for c in group for m in c.members]
-        dates = sorted(e.date for e in events if e.date is not None)
-        locations = Counter(e.location for e in events if e.location)
         article_ids = sorted({e.article_id for e in events})
+        named = frozenset().union(*(c.actors for c in group))  # clustering left out generics
         return CampaignRead(
             id=group[0].id,
-            location=locations.most_common(1)[0][0] if locations else None,
-            date_from=dates[0] if dates else None,
-            date_to=dates[-1] if dates else None,
+            **_extent(events),
             cluster_ids=[c.id for c in group],
             sub_event_types=dict(Counter(c.members[0].sub_event_type for c in group)),
-            actors=[
-                a
-                for a in _actors(events)
-                if a.canonical_id is not None and a.canonical_id not in generic
-            ],
+            actors=[a for a in _actors(events) if a.canonical_id in named],
             article_count=len(article_ids),
             articles=[snap.articles[i] for i in article_ids],
         )
@@ -184,9 +177,7 @@ class CrossArticleViews:
             ),
             key=lambda g: g.id,
         )
-        items = [self._group(snap, g) for g in chosen[:limit]]
-        more = len(chosen) > limit
-        return Page(items=items, next_cursor=encode_cursor(items[-1].id) if more else None)
+        return page_of([self._group(snap, g) for g in chosen[:limit]], len(chosen) > limit)
 
     # -- building ----------------------------------------------------------------------------
 
@@ -218,7 +209,6 @@ class CrossArticleViews:
                 lambda cursor: self.store.list_figures(FigureFilter(), cursor, PAGE_SIZE)
             )
             for f in page.items
-            if f.event_id is not None
         }
         groups = group_figures(
             (
@@ -261,13 +251,10 @@ class CrossArticleViews:
     def _cluster(self, snap: _Snapshot, cluster: EventCluster) -> EventClusterRead:
         events = [snap.events[m.id] for m in cluster.members]
         first = events[0]
-        dates = sorted(e.date for e in events if e.date is not None)
-        locations = Counter(e.location for e in events if e.location)
         killed = [
             g.conservative.low
-            for g in snap.groups
-            if g.cluster_id == cluster.id
-            and g.category == FigureCategory.KILLED
+            for g in snap.groups_of.get(cluster.id, [])
+            if g.category == FigureCategory.KILLED
             and g.conservative is not None
             and g.conservative.low is not None
         ]
@@ -276,9 +263,7 @@ class CrossArticleViews:
             id=cluster.id,
             event_type=first.event_type,
             sub_event_type=first.sub_event_type,
-            location=locations.most_common(1)[0][0] if locations else None,
-            date_from=dates[0] if dates else None,
-            date_to=dates[-1] if dates else None,
+            **_extent(events),
             actors=_actors(events),
             article_count=len({e.article_id for e in events}),
             sources=list(dict.fromkeys(s for r in reports if (s := r.reported_by or r.source))),
@@ -322,6 +307,17 @@ class CrossArticleViews:
             article_count=len({m.article_id for m in group.members}),
             reports=reports,
         )
+
+
+def _extent(events: list[EventRead]) -> dict[str, Any]:
+    """The most reported location and the first and last known dates of some events."""
+    dates = sorted(e.date for e in events if e.date is not None)
+    locations = Counter(e.location for e in events if e.location)
+    return {
+        "location": locations.most_common(1)[0][0] if locations else None,
+        "date_from": dates[0] if dates else None,
+        "date_to": dates[-1] if dates else None,
+    }
 
 
 def _report(event: EventRead, article: ArticleRef) -> ClusterReport:

@@ -179,8 +179,8 @@ def events_csv(store: Store, filters: EventFilter) -> Iterator[str]:
         if not page.items:
             continue
         missing = {e.article_id for e in page.items} - articles.keys()
-        for article_id, (source, url) in store.article_sources(missing).items():
-            articles[article_id] = ArticleMeta(source=source, url=url)
+        for article_id, ref in store.article_refs(missing).items():
+            articles[article_id] = ArticleMeta(source=ref.source, url=ref.url)
         figures = _killed_figures(store, page.items)
         yield csv_text(
             event_row(e, figures.get(e.id, []), articles[e.article_id]) for e in page.items

@@ -16,6 +16,7 @@ from litestar.params import FromPath, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
 from service.api.article_input import ArticleIn, BatchIn, parse_article, parse_batch
+from service.api.filters import Cursor, Limit
 from service.api.openapi import openapi_schema_of
 from service.articles import ArticleService
 from service.settings import Settings
@@ -30,8 +31,6 @@ Wait = Annotated[
         description="Seconds to wait for the extraction to finish (0: answer at once).",
     ),
 ]
-Limit = Annotated[int, QueryParameter(ge=1, le=500, description="Page size.")]
-Cursor = Annotated[str | None, QueryParameter(description="next_cursor of the previous page.")]
 
 
 @dataclass

@@ -8,6 +8,7 @@ from litestar import Controller, get
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
 
+from service.api.filters import ActorId, Cursor, Limit
 from service.cross_article import (
     CampaignFilter,
     ClusterFilter,
@@ -23,8 +24,6 @@ from service.store.read_models import (
     Page,
 )
 
-Limit = Annotated[int, QueryParameter(ge=1, le=500, description="Page size.")]
-Cursor = Annotated[str | None, QueryParameter(description="next_cursor of the previous page.")]
 MinArticles = Annotated[
     int, QueryParameter(ge=1, le=1000, description="Only those reported by this many articles")
 ]
@@ -36,9 +35,7 @@ def cluster_filter(
     location: Annotated[
         str | None, QueryParameter(min_length=1, max_length=200, description="Location contains")
     ] = None,
-    actor_id: Annotated[
-        int | None, QueryParameter(ge=1, description="A canonical actor (GET /actors) took part")
-    ] = None,
+    actor_id: ActorId = None,
     article_id: Annotated[
         int | None, QueryParameter(ge=1, description="This article reported it")
     ] = None,

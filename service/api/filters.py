@@ -26,6 +26,11 @@ from service.store.repository import (
 
 Id = Annotated[int | None, QueryParameter(ge=1)]
 Text = Annotated[str | None, QueryParameter(min_length=1, max_length=200)]
+ActorId = Annotated[
+    int | None, QueryParameter(ge=1, description="A canonical actor (GET /actors) took part")
+]
+Limit = Annotated[int, QueryParameter(ge=1, le=500, description="Page size.")]
+Cursor = Annotated[str | None, QueryParameter(description="next_cursor of the previous page.")]
 
 
 def event_filter(
@@ -36,9 +41,7 @@ def event_filter(
     actor: Annotated[
         str | None, QueryParameter(min_length=1, description="Actor name contains")
     ] = None,
-    actor_id: Annotated[
-        int | None, QueryParameter(ge=1, description="A canonical actor (GET /actors) took part")
-    ] = None,
+    actor_id: ActorId = None,
     location: Annotated[
         str | None, QueryParameter(min_length=1, description="Location contains")
     ] = None,

@@ -3,13 +3,11 @@ run; ``run_id`` selects any run, older ones included."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar import Controller, get
 from litestar.di import NamedDependency
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath
 
-from service.api.filters import FILTERS
+from service.api.filters import FILTERS, Cursor, Limit
 from service.store.read_models import (
     ActorRead,
     CanonicalActorDetail,
@@ -25,9 +23,6 @@ from service.store.repository import (
     FigureFilter,
     Store,
 )
-
-Limit = Annotated[int, QueryParameter(ge=1, le=500, description="Page size.")]
-Cursor = Annotated[str | None, QueryParameter(description="next_cursor of the previous page.")]
 
 
 class EventController(Controller):

@@ -244,7 +244,7 @@ class _RecordBuilder:
         self._actor_index: dict[str, int] = {}
         self._events: list[_PendingEvent] = []
         self._figures: list[tuple[int, dict[str, Any]]] = []  # (sentence, record fields)
-        self._home: str | None = None  # the article's home country, once computed
+        self.home = home_country(text)  # the country the article names most
 
     def _actor(
         self, sentence: Sentence, mention: Mention, actor_type: ActorType | None = None
@@ -267,16 +267,13 @@ class _RecordBuilder:
     def untyped(self) -> list[_ActorMention]:
         """Actors of events that neither the model's picks nor the name's words typed; actors
         named only as sources get their type from the rules or default to monitor/media."""
-        home = home_country(self.text)
         for actor in self._actors:
             if actor.actor_type is None:
-                actor.actor_type = rule_type(actor.name, home)
+                actor.actor_type = rule_type(actor.name, self.home)
         return [a for a in self._actors if a.actor_type is None and a.in_event]
 
     def _is_outlet(self, mention: Mention) -> bool:
-        if self._home is None:
-            self._home = home_country(self.text) or ""
-        return rule_type(mention.text, self._home or None) is ActorType.MONITOR_MEDIA
+        return rule_type(mention.text, self.home) is ActorType.MONITOR_MEDIA
 
     def add(self, question: _Question, labels: SentenceLabels | SentenceAnswer) -> None:
         sentence, names = question.sentence, question.names

@@ -46,7 +46,10 @@ def place_key(location: str | None) -> str | None:
     return key or None
 
 
-def date_span(date: dt.date | None, precision: str) -> tuple[dt.date, dt.date] | None:
+Span = tuple[dt.date, dt.date]
+
+
+def date_span(date: dt.date | None, precision: str) -> Span | None:
     """The days a date of this precision may stand for; None when unknown."""
     if date is None or precision == "unknown":
         return None
@@ -58,6 +61,11 @@ def date_span(date: dt.date | None, precision: str) -> tuple[dt.date, dt.date] |
     if precision == "year":
         return dt.date(date.year, 1, 1), dt.date(date.year, 12, 31)
     return date, date
+
+
+def _may_meet(a: Span | None, b: Span | None) -> bool:
+    """Two date spans overlap, or one is unknown."""
+    return a is None or b is None or not (a[1] < b[0] or b[1] < a[0])
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +86,7 @@ class EventPoint:
         return place_key(self.location)
 
     @property
-    def span(self) -> tuple[dt.date, dt.date] | None:
+    def span(self) -> Span | None:
         return date_span(self.date, self.date_precision)
 
 
@@ -86,7 +94,7 @@ def compatible(a: EventPoint, b: EventPoint) -> bool:
     if a.article_id == b.article_id or a.sub_event_type != b.sub_event_type:
         return False
     span_a, span_b = a.span, b.span
-    if span_a and span_b and (span_a[1] < span_b[0] or span_b[1] < span_a[0]):
+    if not _may_meet(span_a, span_b):
         return False
     if same_words(a.evidence, b.evidence):
         return True
@@ -159,18 +167,9 @@ def group_campaigns(
         a, b = chosen[i], chosen[j]
         if a.members[0].place is None or a.members[0].place != b.members[0].place:
             continue
-        if _spans_may_meet(a, b):
+        if any(_may_meet(x.span, y.span) for x in a.members for y in b.members):
             parent[root(j)] = root(i)
     groups: dict[int, list[EventCluster]] = {}
     for i, cluster in enumerate(chosen):
         groups.setdefault(root(i), []).append(cluster)
     return sorted(groups.values(), key=lambda g: g[0].id)
-
-
-def _spans_may_meet(a: EventCluster, b: EventCluster) -> bool:
-    for x in a.members:
-        for y in b.members:
-            sx, sy = x.span, y.span
-            if sx is None or sy is None or not (sx[1] < sy[0] or sy[1] < sx[0]):
-                return True
-    return False

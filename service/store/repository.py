@@ -397,16 +397,6 @@ class Store:
                 figures=figures,
             )
 
-    def article_sources(self, article_ids: set[int]) -> dict[int, tuple[str | None, str | None]]:
-        """(source, url) of each article, without loading texts or records."""
-        with Session(self.engine) as session:
-            rows = session.exec(
-                select(Article.id, Article.source, Article.url).where(
-                    col(Article.id).in_(article_ids)
-                )
-            ).all()
-            return {article_id: (source, url) for article_id, source, url in rows if article_id}
-
     def article_refs(self, article_ids: set[int]) -> dict[int, ArticleRef]:
         with Session(self.engine) as session:
             columns: list[Any] = [Article.id, Article.title, Article.source, Article.url]
@@ -444,7 +434,7 @@ class Store:
             ).all()
             latest = _latest_runs(session, [r.id for r in rows[:limit] if r.id is not None])
             items = [_summary(a, latest.get(a.id or 0)) for a in rows[:limit]]
-            return _page(items, len(rows) > len(items))
+            return page_of(items, len(rows) > len(items))
 
     def list_events(self, f: EventFilter, cursor: str | None, limit: int) -> Page[EventRead]:
         with Session(self.engine) as session:
@@ -539,7 +529,7 @@ class Store:
             )
             for event, run in rows[:limit]
         ]
-        return _page(items, len(rows) > len(items))
+        return page_of(items, len(rows) > len(items))
 
     def _actors(
         self, session: Session, f: ActorFilter, after: int, limit: int | None
@@ -565,7 +555,7 @@ class Store:
             )
             for actor, run, canonical_id in rows[:limit]
         ]
-        return _page(items, len(rows) > len(items))
+        return page_of(items, len(rows) > len(items))
 
     def list_canonical_actors(
         self, f: CanonicalActorFilter, cursor: str | None, limit: int
@@ -645,7 +635,7 @@ class Store:
             )
             for row, mentions, articles in rows[:limit]
         ]
-        return _page(items, len(rows) > len(items))
+        return page_of(items, len(rows) > len(items))
 
     def _figures(
         self, session: Session, f: FigureFilter, after: int, limit: int | None
@@ -667,7 +657,7 @@ class Store:
             FigureRead(**figure.model_dump(exclude={"run_id"}), provenance=_provenance(run))
             for figure, run in rows[:limit]
         ]
-        return _page(items, len(rows) > len(items))
+        return page_of(items, len(rows) > len(items))
 
     def ping(self) -> None:
         with Session(self.engine) as session:
@@ -717,5 +707,6 @@ def _fetch(limit: int | None) -> int | None:
     return None if limit is None else limit + 1
 
 
-def _page(items: list[R], more: bool) -> Page[R]:
+def page_of(items: list[R], more: bool) -> Page[R]:
+    """A page of ``items`` (id order); ``more``: another page follows."""
     return Page(items=items, next_cursor=encode_cursor(items[-1].id) if more else None)
