@@ -50,6 +50,9 @@ class Outcome(Generic[T]):
     value: T
     stats: CallStats
     dropped: list[str] = field(default_factory=list)
+    # The model's last answer as it wrote it: a follow-up question that repeats it verbatim
+    # shares the whole conversation as a prompt prefix the server has cached.
+    raw: str | None = None
 
 
 Salvage = Callable[[dict[str, Any]], tuple[T, list[str]]]
@@ -100,8 +103,13 @@ class StructuredLLM:
             extra["extra_body"] = {"response_format": {"type": "json_object", "schema": schema}}
         hooks = Hooks()
 
+        raw: list[str] = []
+
         def on_response(response: Any) -> None:
             stats.calls += 1
+            answer = _answer_text(response)
+            if answer is not None:
+                raw[:] = [answer]
             usage = getattr(response, "usage", None)
             if usage is not None:
                 stats.prompt_tokens += int(getattr(usage, "prompt_tokens", 0) or 0)
@@ -125,17 +133,17 @@ class StructuredLLM:
                 temperature=self._temperature,
                 **extra,
             )
-            return Outcome(value=value, stats=stats)
+            return Outcome(value=value, stats=stats, raw=raw[-1] if raw else None)
         except InstructorRetryException as exc:
             cause = exc.__cause__
             if isinstance(cause, openai.APIError):
                 raise _unavailable(cause) from exc
             # The last failed answer is not a re-ask: count re-asks, not failures.
             stats.retries = max(stats.retries - 1, 0)
-            raw = _arguments_of(exc.last_completion)
-            if raw is None:
+            raw_answer = _arguments_of(exc.last_completion)
+            if raw_answer is None:
                 raise LLMOutputError(f"model output could not be parsed: {exc}") from exc
-            value, dropped = salvage(raw)
+            value, dropped = salvage(raw_answer)
             return Outcome(value=value, stats=stats, dropped=dropped)
         except IncompleteOutputException as exc:
             raise LLMOutputError(
@@ -152,6 +160,18 @@ def _unavailable(exc: openai.APIError) -> LLMUnavailableError:
     status = getattr(exc, "status_code", None)
     where = f"HTTP {status}" if status else type(exc).__name__
     return LLMUnavailableError(f"LLM endpoint failed ({where}): {exc}")
+
+
+def _answer_text(completion: Any) -> str | None:
+    """The text the model wrote: its (first) tool call's arguments, else the message content."""
+    try:
+        message = completion.choices[0].message
+    except (AttributeError, IndexError, TypeError):
+        return None
+    for call in getattr(message, "tool_calls", None) or []:
+        return str(call.function.arguments)
+    content = getattr(message, "content", None)
+    return content if isinstance(content, str) else None
 
 
 def _arguments_of(completion: Any) -> dict[str, Any] | None:

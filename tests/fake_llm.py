@@ -4,7 +4,9 @@ Scripts answer in names ("by": [("Jaysh al-Islam", "rebel group")], "location": 
 fake turns them into the numbers of the lists in the prompt, as a model would. A name that is
 not listed becomes number 99, which the service must reject. It answers the schema asked for:
 extract.v1's ``SentenceLabels`` ({name, type} picks), extract.v2's ``SentenceAnswer`` (bare
-numbers) and ``ActorTypeAnswer`` (the type the script gave that name, else "other").
+numbers), extract.v4's rows (``[status, short type, by, against, location]``) and
+``ActorTypeAnswer`` (the type the script gave that name, else "other"), whether asked alone
+(v2) or as the follow-up turn of a sentence's conversation (v4).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+
+from service.extraction.taxonomy import SUB_EVENT_LABELS
 
 Answer = dict[str, Any]
 Script = Callable[[str, int], Answer]
@@ -62,25 +66,37 @@ def _number(items: list[str], name: str | None) -> int | None:
     return items.index(name) + 1 if name in items else UNLISTED
 
 
-def _as_numbers(answer: Answer, names: list[str], places: list[str], typed: bool = True) -> Answer:
+def _as_numbers(
+    answer: Answer, names: list[str], places: list[str], typed: bool = True, rows: bool = False
+) -> Answer:
     def picks(items: list[tuple[str, str]]) -> list[Any]:
         if typed:
             return [{"name": _number(names, n), "type": t} for n, t in items]
         return [_number(names, n) for n, _ in items]
 
+    events = [
+        {
+            **e,
+            "by": picks(e["by"]),
+            "against": picks(e["against"]),
+            "location": _number(places, e["location"]),
+        }
+        for e in answer["events"]
+    ]
     return {
         "source": _number(names, answer["source"]),
-        "events": [
-            {
-                **e,
-                "by": picks(e["by"]),
-                "against": picks(e["against"]),
-                "location": _number(places, e["location"]),
-            }
-            for e in answer["events"]
-        ],
+        "events": [_row(e) for e in events] if rows else events,
         "figures": answer["figures"],
     }
+
+
+_SHORT = {full.value: short for short, full in SUB_EVENT_LABELS.items()}
+
+
+def _row(event: Answer) -> list[Any]:
+    """extract.v4's row: [status, short type label, by, against, location]."""
+    short = _SHORT[event["type"]]
+    return [event["status"], short, event["by"], event["against"], event["location"]]
 
 
 def _asked_for(body: dict[str, Any]) -> str:
@@ -94,6 +110,8 @@ def _asked_for(body: dict[str, Any]) -> str:
     properties = schema.get("properties", {})
     if set(properties) == {"type"}:
         return "ActorTypeAnswer"
+    if "prefixItems" in properties.get("events", {}).get("items", {}):
+        return "SentenceRows"
     return "SentenceLabels" if "ActorPick" in schema.get("$defs", {}) else "SentenceAnswer"
 
 
@@ -125,7 +143,8 @@ class FakeLLM:
         model = _asked_for(body)
         finish_reason = "stop"
         if model == "ActorTypeAnswer":
-            name = _ACTOR.findall(asked)[0]
+            # extract.v4 asks it as a follow-up turn: the question is the last message
+            name = _ACTOR.findall(str(body["messages"][-1]["content"]))[0]
             answer = json.dumps({"type": self.types.get(name, "other")})
             return self._respond(body, model, answer, finish_reason)
         names = [text for _, text in _ITEM.findall(lines["Names"])]
@@ -136,8 +155,8 @@ class FakeLLM:
             scripted = self.script(sentence, attempt)
             for e in scripted["events"]:
                 self.types.update(dict(e["by"]) | dict(e["against"]))
-            typed = model == "SentenceLabels"
-            answer = json.dumps(_as_numbers(scripted, names, places, typed))
+            typed, rows = model == "SentenceLabels", model == "SentenceRows"
+            answer = json.dumps(_as_numbers(scripted, names, places, typed, rows))
         except OutputCut:
             answer, finish_reason = '{"source": null, "events": [{"status": "happ', "length"
         return self._respond(body, model, answer, finish_reason)

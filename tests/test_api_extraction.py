@@ -11,7 +11,7 @@ from service.app import create_app
 from service.store.database import create_db_engine
 from service.store.repository import ArticleInput, Store
 from tests.conftest import ARTICLE, make_settings, seed_script
-from tests.fake_llm import Answer, FakeLLM, OutputCut
+from tests.fake_llm import Answer, FakeLLM, OutputCut, event, facts
 
 
 def assert_grounded(article: dict[str, Any]) -> None:
@@ -300,3 +300,61 @@ async def test_v2_in_grammar_mode_matches_v1_in_tools_mode(tmp_path: Path) -> No
     assert strike["properties"]["figures"]["minItems"] == 1
     typing = [g for g in grammars if set(g["properties"]) == {"type"}]
     assert len(typing) < len(old["article"]["actors"])
+
+
+def _hezbollah_script(sentence: str, attempt: int) -> Answer:
+    """seed_script, with Hezbollah (which no rule types) shelling Damascus twice over."""
+    if sentence.startswith("Hezbollah fired"):
+        shelling = event(
+            "Shelling/artillery/missile attack",
+            by=[("Hezbollah", "political militia")],
+            location="Damascus",
+        )
+        return facts(events=[shelling, shelling], figures=["killed"])
+    return seed_script(sentence, attempt)
+
+
+async def test_v4_rows_with_follow_up_actor_questions(tmp_path: Path) -> None:
+    text = ARTICLE.replace("Jaysh al-Islam fired", "Hezbollah fired")
+    v2, v4 = FakeLLM(script=_hezbollah_script), FakeLLM(script=_hezbollah_script)
+
+    async def extract(fake: FakeLLM, prompt_version: str) -> dict[str, Any]:
+        http = fake.client()
+        settings = make_settings(
+            tmp_path / prompt_version, prompt_version=prompt_version, llm_mode="grammar"
+        )
+        app = create_app(settings, llm_http_client=http)
+        async with AsyncTestClient(app=app) as test_client:
+            body: dict[str, Any] = (
+                await test_client.post("/articles?wait=10", json={"text": text})
+            ).json()
+        await http.aclose()
+        assert body["run"]["status"] == "succeeded", body
+        return body
+
+    def records(body: dict[str, Any]) -> tuple[Any, ...]:
+        article = body["article"]
+        return (
+            sorted((a["name"], a["actor_type"]) for a in article["actors"]),
+            sorted((e["sub_event_type"], e["summary"]) for e in article["events"]),
+            sorted((f["category"], f["evidence"]) for f in article["figures"]),
+        )
+
+    old, new = await extract(v2, "extract.v2"), await extract(v4, "extract.v4")
+    # same records; the repeated row is one event; Hezbollah typed by the follow-up answer
+    assert records(new) == records(old)
+    assert ("Hezbollah", "political militia") in records(new)[0]
+    assert [e["sub_event_type"] for e in new["article"]["events"]].count(
+        "Shelling/artillery/missile attack"
+    ) == 1
+    assert new["run"]["prompt_version"] == "extract.v4"
+    rows = [r for r in v4.requests if "prefixItems" in str(r["response_format"]["schema"])]
+    assert rows and all(len(r["messages"]) == 3 for r in rows)
+    follow_ups = [r for r in v4.requests if r not in rows]
+    assert len(follow_ups) == 1
+    *conversation, answer, question = follow_ups[0]["messages"]
+    asked = next(r for r in rows if "Hezbollah fired" in r["messages"][-1]["content"])
+    # the follow-up repeats the sentence's conversation and answer verbatim: a cached prefix
+    assert conversation == asked["messages"] and answer["role"] == "assistant"
+    assert answer["content"].startswith('{"source": null, "events": [["happened", "shelling"')
+    assert question == {"role": "user", "content": 'Actor type of "Hezbollah"?'}

@@ -11,7 +11,7 @@ from service.extraction.drafts import (
     salvage_answer,
     salvage_labels,
 )
-from service.extraction.taxonomy import ActorType
+from service.extraction.taxonomy import SUB_EVENT_LABELS, ActorType, Factuality, SubEventType
 
 CONTEXT = {
     "names": ["Jaysh al-Islam", "civilians", "Observatory"],
@@ -150,3 +150,52 @@ def test_v2_salvage_keeps_listed_numbers_and_names_the_rest() -> None:
 
 def test_the_actor_type_grammar_is_the_closed_list() -> None:
     assert actor_type_schema()["properties"]["type"]["enum"] == [t.value for t in ActorType]
+
+
+def test_a_v4_row_reads_as_an_event_with_its_full_sub_event_type() -> None:
+    raw = {"source": 3, "events": [["happened", "shelling", [1], [2], 1]], "figures": ["killed"]}
+    parsed = SentenceAnswer.model_validate(raw, context=CONTEXT)
+    event = parsed.events[0]
+    assert event.type is SubEventType.SHELLING_ARTILLERY_MISSILE
+    assert (event.status, event.by, event.against, event.location) == ("happened", [1], [2], 1)
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (["happened", "shelling", [1], [2]], "an event row has 5 items"),
+        (["happened", "bombardment", [1], [2], 1], "type"),
+        (["happened", "attack", [4], [], None], "name 4 is not a listed name number"),
+        (["happened", "attack", [], [], 2], "location 2 is not a listed place number"),
+    ],
+)
+def test_a_malformed_v4_row_is_rejected_with_what_to_fix(row: list[object], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        SentenceAnswer.model_validate({"events": [row]}, context=CONTEXT)
+
+
+def test_every_sub_event_type_has_one_short_label() -> None:
+    assert sorted(SUB_EVENT_LABELS.values()) == sorted(SubEventType)
+    assert len(set(SUB_EVENT_LABELS)) == len(SubEventType)
+
+
+def test_the_v4_grammar_is_a_row_per_event_with_short_labels() -> None:
+    schema = answer_schema(names=3, places=1, counts=1, rows=True)
+    row = schema["properties"]["events"]["items"]
+    assert (row["type"], row["minItems"], row["maxItems"]) == ("array", 5, 5)
+    status, type_, by, against, location = row["prefixItems"]
+    assert status["enum"] == [f.value for f in Factuality]
+    assert type_["enum"] == list(SUB_EVENT_LABELS) and "shelling" in type_["enum"]
+    assert by == against == {"type": "array", "items": {"enum": [1, 2, 3]}, "maxItems": 3}
+    assert location == {"enum": [1, None]}
+    # nothing listed: the slots stay, empty
+    empty = answer_schema(names=0, places=0, counts=0, rows=True)
+    _, _, by, against, location = empty["properties"]["events"]["items"]["prefixItems"]
+    assert by == against == {"type": "array", "maxItems": 0} and location == {"type": "null"}
+
+
+def test_v4_salvage_reads_rows() -> None:
+    raw = {"events": [["happened", "attack", [1, 7], [], 1], ["happened", "nonsense", [], [], 1]]}
+    kept, dropped = salvage_answer(raw, CONTEXT)
+    assert [e.by for e in kept.events] == [[1]]
+    assert len(dropped) == 2, dropped

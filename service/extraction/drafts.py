@@ -18,7 +18,13 @@ from pydantic import (
     model_validator,
 )
 
-from service.extraction.taxonomy import ActorType, Factuality, FigureCategory, SubEventType
+from service.extraction.taxonomy import (
+    SUB_EVENT_LABELS,
+    ActorType,
+    Factuality,
+    FigureCategory,
+    SubEventType,
+)
 
 NOT_A_COUNT = "not_a_count"
 # not_a_count comes last: under grammar-constrained decoding a small model drifts to the first
@@ -160,12 +166,30 @@ def salvage_labels(
 # not listed, a field that cannot apply, or a wrong count of figure labels, so no re-asks.
 
 
+# extract.v4 writes each event as a row, [status, type, by, against, location], with a short
+# type label (SUB_EVENT_LABELS): a third fewer answer tokens than an object per event.
+ROW_FIELDS = ("status", "type", "by", "against", "location")
+
+
 class EventAnswer(Draft):
     status: Factuality
     type: SubEventType
     by: list[NameNumber] = Field(default_factory=list, max_length=4)
     against: list[NameNumber] = Field(default_factory=list, max_length=4)
     location: NameNumber | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_row(cls, data: Any) -> Any:
+        if isinstance(data, list):
+            if len(data) != len(ROW_FIELDS):
+                raise ValueError(
+                    f"an event row has {len(ROW_FIELDS)} items {list(ROW_FIELDS)}, not {len(data)}"
+                )
+            data = dict(zip(ROW_FIELDS, data, strict=True))
+        if isinstance(data, dict) and data.get("type") in SUB_EVENT_LABELS:
+            data = {**data, "type": SUB_EVENT_LABELS[data["type"]]}
+        return data
 
     @model_validator(mode="after")
     def _listed(self, info: ValidationInfo) -> Self:
@@ -204,23 +228,41 @@ def _numbers(count: int, *, nullable: bool = False) -> dict[str, Any]:
     return {"enum": [*values, None] if nullable else values}
 
 
-def answer_schema(names: int, places: int, counts: int) -> dict[str, Any]:
+def answer_schema(names: int, places: int, counts: int, *, rows: bool = False) -> dict[str, Any]:
     """The JSON schema of a ``SentenceAnswer`` for a sentence with this many listed names,
     places and counts: numbers limited to the listed ones, fields that cannot apply left out
-    (their defaults hold), exactly one figure label per count. Meant as a decoding grammar."""
-    event: dict[str, Any] = {
-        "status": {"enum": [f.value for f in Factuality]},
-        "type": {"enum": [t.value for t in SubEventType]},
-    }
-    if names:
+    (their defaults hold), exactly one figure label per count. Meant as a decoding grammar.
+
+    ``rows``: each event is a row ``[status, type, by, against, location]`` with a short type
+    label; a field that cannot apply is still there, empty (``[]``, ``null``)."""
+    if rows:
+        nobody: dict[str, Any] = {"type": "array", "maxItems": 0}
         picks = {"type": "array", "items": _numbers(names), "maxItems": min(names, 4)}
-        event |= {"by": picks, "against": picks}
-    if places:
-        event["location"] = _numbers(places, nullable=True)
+        row = [
+            {"enum": [f.value for f in Factuality]},
+            {"enum": list(SUB_EVENT_LABELS)},
+            picks if names else nobody,
+            picks if names else nobody,
+            _numbers(places, nullable=True) if places else {"type": "null"},
+        ]
+        event_item: dict[str, Any] = {
+            "type": "array", "prefixItems": row, "minItems": len(row), "maxItems": len(row)
+        }  # fmt: skip
+    else:
+        event: dict[str, Any] = {
+            "status": {"enum": [f.value for f in Factuality]},
+            "type": {"enum": [t.value for t in SubEventType]},
+        }
+        if names:
+            picks = {"type": "array", "items": _numbers(names), "maxItems": min(names, 4)}
+            event |= {"by": picks, "against": picks}
+        if places:
+            event["location"] = _numbers(places, nullable=True)
+        event_item = _object(event)
     answer: dict[str, Any] = {}
     if names:
         answer["source"] = _numbers(names, nullable=True)
-    answer["events"] = {"type": "array", "items": _object(event), "maxItems": 4}
+    answer["events"] = {"type": "array", "items": event_item, "maxItems": 4}
     if counts:
         labels = {"enum": list(get_args(FigureLabel))}
         answer["figures"] = {
@@ -245,11 +287,14 @@ def actor_type_schema() -> dict[str, Any]:
 def salvage_answer(
     raw: dict[str, Any], context: dict[str, Any]
 ) -> tuple[SentenceAnswer, list[str]]:
-    """Keep the parts of a failed v2 answer that validate on their own; name what was dropped."""
+    """Keep the parts of a failed v2 (or v4 rows) answer that validate on their own; name what
+    was dropped."""
     labels, dropped = salvage_labels({**raw, "events": []}, context)
     events: list[EventAnswer] = []
     names = len(context.get("names") or [])
     for item in raw.get("events") or []:
+        if isinstance(item, list) and len(item) == len(ROW_FIELDS):
+            item = dict(zip(ROW_FIELDS, item, strict=True))
         if isinstance(item, dict):
             for key in ("by", "against"):
                 picks = item.get(key)

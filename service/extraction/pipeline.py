@@ -26,6 +26,8 @@ from service.extraction.drafts import (
     NOT_A_COUNT,
     ActorPick,
     ActorTypeAnswer,
+    EventAnswer,
+    EventDraft,
     SentenceAnswer,
     SentenceLabels,
     actor_type_schema,
@@ -69,6 +71,22 @@ _EVENT_WORDS = re.compile(
     r"|terror|chemical|gas|loot|burn|leaflet|bus|relocat)",
     re.IGNORECASE,
 )
+
+
+# Figure labels that count people; a count of things ("Thousands of homes") is none of them.
+_PEOPLE_LABELS = frozenset(
+    {"killed", "wounded", "killed_or_wounded", "missing", "abducted", "arrested", "evacuated",
+     "displaced", "besieged", "fighters"}
+)  # fmt: skip
+_THINGS = re.compile(
+    r"\b(batch|pocket|area|home|house|building|village|town|neighbou?rhood|district|bus"
+    r"|convoy|vehicle|hospital|school|camp|city|cities|province|front|position|checkpoint)(es|s)?$",
+    re.IGNORECASE,
+)
+
+
+def _counts_things(population: str | None) -> bool:
+    return population is not None and _THINGS.search(population) is not None
 
 
 # StructuredLLM.ask: (response_model, messages, context, salvage) -> Outcome
@@ -129,9 +147,14 @@ class ExtractionPipeline:
         questions = questions_for(text)
         gate = asyncio.Semaphore(self._concurrency)
 
-        numbers = self.prompt.answer == "numbers"
+        rows = self.prompt.answer == "rows"
+        numbers = rows or self.prompt.answer == "numbers"
+        builder = _RecordBuilder(text, published)
+        learned: dict[str, ActorType] = {}  # actor types answered in follow-ups, by name key
 
-        async def label(question: _Question) -> Outcome[SentenceLabels | SentenceAnswer]:
+        async def label(
+            question: _Question,
+        ) -> Outcome[SentenceLabels] | Outcome[SentenceAnswer]:
             names = [m.text for m in question.names]
             places = [m.text for m in question.places]
             counts = [c.text for c in question.counts]
@@ -142,24 +165,28 @@ class ExtractionPipeline:
             async with gate:
                 try:
                     if numbers:
-                        return await self._ask(
+                        outcome: Outcome[SentenceAnswer] = await self._ask(
                             SentenceAnswer,
                             messages,
                             context,
                             lambda raw: salvage_answer(raw, context),
-                            schema=answer_schema(len(names), len(places), len(counts)),
+                            schema=answer_schema(len(names), len(places), len(counts), rows=rows),
                         )
+                        if rows and outcome.raw is not None:
+                            await self._follow_up(question, messages, outcome, builder, learned)
+                        return outcome
                     return await self._ask(
                         SentenceLabels, messages, context, lambda raw: salvage_labels(raw, context)
                     )
                 except LLMOutputError as error:
                     # One unusable answer costs its sentence, not the article's other records.
-                    empty = SentenceAnswer() if numbers else SentenceLabels()
-                    return Outcome(value=empty, stats=CallStats(calls=1), dropped=[str(error)])
+                    failed = CallStats(calls=1)
+                    if numbers:
+                        return Outcome(value=SentenceAnswer(), stats=failed, dropped=[str(error)])
+                    return Outcome(value=SentenceLabels(), stats=failed, dropped=[str(error)])
 
         outcomes = await _all(label(q) for q in questions)
         stats = CallStats()
-        builder = _RecordBuilder(text, published)
         for question, outcome in zip(questions, outcomes, strict=True):
             stats.add(outcome.stats)
             builder.dropped.extend(
@@ -168,7 +195,7 @@ class ExtractionPipeline:
             )
             builder.add(question, outcome.value)
         if numbers:
-            await self._type_actors(builder, title, published, stats)
+            await self._type_actors(builder, title, published, stats, learned)
 
         return PipelineResult(
             extraction=builder.build(),
@@ -177,15 +204,59 @@ class ExtractionPipeline:
             non_events=builder.non_events,
         )
 
+    async def _follow_up(
+        self,
+        question: _Question,
+        conversation: list[dict[str, str]],
+        outcome: Outcome[SentenceAnswer],
+        builder: _RecordBuilder,
+        learned: dict[str, ActorType],
+    ) -> None:
+        """Ask the type of each side of the sentence's events that neither the rules nor an
+        earlier follow-up typed, as the next turn of the sentence's own conversation."""
+        assert outcome.raw is not None
+        for event in outcome.value.events:
+            if event.status is not Factuality.HAPPENED:
+                continue
+            for number in (*event.by, *event.against):
+                if not 1 <= number <= len(question.names):
+                    continue
+                name = question.names[number - 1].text
+                key = _key(name)
+                if key in learned or rule_type(name, builder.home) is not None:
+                    continue
+                messages = self.prompt.actor_followup(conversation, outcome.raw, name)
+                try:
+                    answer: Outcome[ActorTypeAnswer] = await self._ask(
+                        ActorTypeAnswer,
+                        messages,
+                        {},
+                        lambda raw: (
+                            ActorTypeAnswer(type=ActorType.OTHER),
+                            ["actor type: unusable"],
+                        ),
+                        schema=actor_type_schema(),
+                    )
+                except LLMOutputError as error:
+                    outcome.dropped.append(str(error))
+                    continue
+                outcome.stats.add(answer.stats)
+                learned[key] = answer.value.type
+
     async def _type_actors(
         self,
         builder: _RecordBuilder,
         title: str | None,
         published: dt.date | None,
         stats: CallStats,
+        learned: dict[str, ActorType],
     ) -> None:
-        """Type each actor of an event that the rules cannot type by one short question."""
+        """Type each actor of an event that the rules cannot type: by its follow-up answer,
+        else by one short question."""
         for actor in builder.untyped():
+            if _key(actor.name) in learned:
+                actor.actor_type = learned[_key(actor.name)]
+                continue
             messages = self.prompt.actor_messages(actor.sentence, actor.name, title, published)
             try:
                 outcome: Outcome[ActorTypeAnswer] = await self._ask(
@@ -202,6 +273,10 @@ class ExtractionPipeline:
                 continue
             stats.add(outcome.stats)
             actor.actor_type = outcome.value.type
+
+
+def _key(name: str) -> str:
+    return " ".join(name.split()).casefold()
 
 
 async def _all(calls: Any) -> list[Any]:
@@ -250,7 +325,7 @@ class _RecordBuilder:
         self, sentence: Sentence, mention: Mention, actor_type: ActorType | None = None
     ) -> int:
         """The article's actor for a mention; the first type the model gives it sticks."""
-        key = " ".join(mention.text.split()).casefold()
+        key = _key(mention.text)
         if key not in self._actor_index:
             start = sentence.start + mention.start
             self._actors.append(
@@ -290,7 +365,13 @@ class _RecordBuilder:
         reporter = labels.source if source is not None and self._is_outlet(source) else None
         date_text, date, precision = self._date(sentence)
         happened: list[int] = []
+        # A small model under a grammar sometimes repeats a row until the list is full; the
+        # same event twice in one sentence is one event.
+        drafts: list[EventDraft | EventAnswer] = []
         for draft in labels.events:
+            if draft not in drafts:
+                drafts.append(draft)
+        for draft in drafts:
             if draft.status is not Factuality.HAPPENED:
                 self.non_events += 1
                 continue
@@ -332,6 +413,8 @@ class _RecordBuilder:
         for count, label in zip(question.counts, labels.figures, strict=False):
             if label == NOT_A_COUNT:
                 continue
+            if label in _PEOPLE_LABELS and _counts_things(count.population):
+                label = FigureCategory.OTHER.value  # "three batches" were not fighters
             if hypothetical_only:
                 self.non_events += 1  # a count of a hypothetical or denied event is no fact
                 continue

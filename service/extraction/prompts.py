@@ -30,7 +30,9 @@ class ExtractionPrompt:
     article: Template
     sentence: Template
     # "labels" (v1): actors are {name, type} picks; "numbers" (v2): bare name numbers, with
-    # the ``actor`` question asked for each actor that code cannot type.
+    # the ``actor`` question asked for each actor that code cannot type; "rows" (v4): bare
+    # numbers, each event a row with a short type label, and the ``actor`` question asked as a
+    # follow-up of the sentence's own conversation.
     answer: str = "labels"
     actor: Template | None = None
 
@@ -74,6 +76,20 @@ class ExtractionPrompt:
         return [
             {"role": "system", "content": self.system.strip()},
             {"role": "user", "content": self._article(title, published)},
+            {"role": "user", "content": ask.strip()},
+        ]
+
+    def actor_followup(
+        self, conversation: list[dict[str, str]], answer: str, name: str
+    ) -> list[dict[str, str]]:
+        """The actor question as the next turn after a sentence's answer: the server has the
+        whole conversation cached, so only the question itself is new prompt text."""
+        if self.actor is None:
+            raise ValueError(f"prompt {self.id} has no actor question")
+        ask = self.actor.substitute(name=name)
+        return [
+            *conversation,
+            {"role": "assistant", "content": answer},
             {"role": "user", "content": ask.strip()},
         ]
 
