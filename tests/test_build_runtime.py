@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from service.errors import LocalModelError
 from service.local_model import build_runtime
 from service.local_model.build_runtime import (
     RuntimeBuildError,
@@ -18,6 +19,8 @@ from service.local_model.build_runtime import (
     find_cmake,
     installed_server,
 )
+from service.local_model.runtime import _server_binary
+from service.settings import Settings
 
 PREFIX = "llama_cpp_python-0.3.36/vendor/llama.cpp/"
 
@@ -234,3 +237,22 @@ def test_extraction_of_a_tarball_without_the_tree_fails(tmp_path: Path) -> None:
     archive = _tarball(tmp_path / "other.tar.gz", {"other-1.0/setup.py": b""})
     with pytest.raises(RuntimeBuildError, match="holds no files under"):
         extract_llama_cpp(archive, tmp_path / "src")
+
+
+# --------------------------------------------------------------------------- settings
+
+
+def test_a_configured_server_binary_is_used_as_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(build_runtime, "_download", _no_download)
+    binary = tmp_path / "my-llama-server"
+    binary.write_text("#!/bin/sh\necho version: mine\n")
+    binary.chmod(0o755)
+    settings = Settings(local_model_server=str(binary), local_model_dir=tmp_path / "models")
+    assert _server_binary(settings) == binary
+    assert not (tmp_path / "models").exists()  # nothing built
+
+    broken = Settings(local_model_server=str(tmp_path / "missing"))
+    with pytest.raises(LocalModelError, match="CONFLICT_LOCAL_MODEL_SERVER"):
+        _server_binary(broken)
