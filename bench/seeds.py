@@ -104,7 +104,7 @@ def main() -> int:
         f"{sum(r['retries'] for r in rows):>6}{sum(r['dropped'] for r in rows):>5}"
     )
     print(f"median wall per article: {statistics.median(r['wall_seconds'] for r in rows):.1f} s")
-    for label, marker in (("model server", "llama_cpp.server"), ("service", "-m service")):
+    for label, marker in (("model server", "llama-server"), ("service", "-m service")):
         for pid in _find_pids(marker):
             rss, peak = _memory_mb(pid)
             print(f"{label} pid {pid}: RSS {rss:.0f} MB, peak {peak:.0f} MB")

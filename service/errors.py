@@ -9,7 +9,7 @@
     └── ExtractionError             recorded on the run (status failed), never sent as a 5xx
         ├── LLMUnavailableError     endpoint down, timeout, 5xx, refused request
         ├── LLMOutputError          output that no re-ask could make valid
-        └── LocalModelError         the embedded model could not be assembled or started
+        └── LocalModelError         embedded model: server build, assembly or start failed
 
 Only ``ClientError`` reaches clients as an error response; ``to_response`` maps it in one place.
 """

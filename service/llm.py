@@ -98,7 +98,7 @@ class StructuredLLM:
         if self._grammar:
             if schema is None:
                 schema = response_model.model_json_schema()  # type: ignore[attr-defined]
-            # Overrides instructor's response_format: llama-cpp-python turns the schema into a
+            # Overrides instructor's response_format: llama.cpp's server turns the schema into a
             # grammar; the prompt does not carry it.
             extra["extra_body"] = {"response_format": {"type": "json_object", "schema": schema}}
         hooks = Hooks()

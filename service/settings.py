@@ -17,9 +17,9 @@ class InstructorMode(StrEnum):
     TOOLS = "tools"
     JSON_SCHEMA = "json_schema"
     JSON = "json"
-    # llama.cpp servers (llama-cpp-python): the answer's JSON schema, narrowed per call to the
-    # listed numbers, is sent as a decoding grammar (response_format json_object + schema) and
-    # is not put in the prompt.
+    # llama.cpp's server: the answer's JSON schema, narrowed per call to the listed numbers, is
+    # sent as a decoding grammar (response_format json_object + schema) and is not put in the
+    # prompt.
     GRAMMAR = "grammar"
 
 
@@ -45,9 +45,9 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr = Field(default=SecretStr("not-needed"), description="API key.")
     llm_mode: InstructorMode | None = Field(
         default=None,
-        description="instructor mode: grammar (llama-cpp-python server), tools (llama.cpp "
-        "server, OpenAI) or json_schema (OpenAI, vLLM, llama-server). Unset: grammar for the "
-        "embedded model, tools for an endpoint set by llm_base_url.",
+        description="instructor mode: grammar (llama.cpp server), tools (llama.cpp server, "
+        "OpenAI) or json_schema (OpenAI, vLLM, llama-server). Unset: grammar for the embedded "
+        "model, tools for an endpoint set by llm_base_url.",
     )
     llm_timeout_s: float = Field(default=120.0, gt=0, description="Per-request timeout.")
     llm_max_retries: int = Field(
@@ -72,13 +72,16 @@ class Settings(BaseSettings):
     max_wait_s: float = Field(default=300.0, ge=0, description="Upper bound for ?wait=.")
 
     local_model_dir: Path = Field(
-        default=Path("data/models"), description="Where the embedded model is assembled."
+        default=Path("data/models"),
+        description="Where the embedded model is assembled and llama.cpp's server is built.",
     )
     local_model_port: int = Field(default=8089, ge=1, le=65535)
     local_model_threads: int = Field(default=2, ge=1)
     local_model_ctx: int = Field(default=8192, ge=512)
-    local_model_python: str | None = Field(
-        default=None, description="Interpreter with llama_cpp installed (default: this one)."
+    local_model_server: str | None = Field(
+        default=None,
+        description="llama.cpp llama-server binary (path or name on PATH) to run the model "
+        "with. Unset: the pinned one, built once into <local_model_dir>/runtime/.",
     )
 
     log_level: str = Field(default="INFO")

@@ -215,13 +215,19 @@ FAKE_SERVER = textwrap.dedent(
     port = int(sys.argv[1])
     if "--ignore-term" in sys.argv:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # Like llama-server loading its model: /health answers 503 a few times first.
+    loading = [3 if "--loading" in sys.argv else 0]
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
-            if self.path != "/v1/models":
+            if self.path != "/health":
                 self.send_error(404)
                 return
-            body = json.dumps({"object": "list", "data": [{"id": "fake"}]}).encode()
+            if loading[0] > 0:
+                loading[0] -= 1
+                self.send_error(503, "Loading model")
+                return
+            body = json.dumps({"status": "ok"}).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
@@ -275,26 +281,32 @@ def _config(tmp_path: Path, *args: str, **overrides: Any) -> LocalServerConfig:
     return LocalServerConfig(**defaults)
 
 
-def test_build_command_has_the_llama_cpp_flags() -> None:
-    config = LocalServerConfig(model_path=Path("/m/model.gguf"), python="/venv/bin/python")
+def test_build_command_has_the_llama_server_flags() -> None:
+    config = LocalServerConfig(
+        model_path=Path("/m/model.gguf"), server_binary=Path("/rt/llama-server")
+    )
     argv = build_command(config)
-    assert argv[:3] == ["/venv/bin/python", "-m", "llama_cpp.server"]
-    flags = dict(zip(argv[3::2], argv[4::2], strict=True))
-    assert flags["--model"] == "/m/model.gguf"
-    assert flags["--model_alias"] == "qwen2.5-coder-1.5b-instruct"
-    assert flags["--host"] == "127.0.0.1"
-    assert flags["--port"] == "8089"
-    assert flags["--n_ctx"] == "8192"
-    assert flags["--n_threads"] == flags["--n_threads_batch"] == "2"
-    assert flags["--logits_all"] == "False"
-    assert "--chat_format" not in flags
-    assert "--cache" not in flags
-    assert LocalModelServer(config).base_url == "http://127.0.0.1:8089/v1"
+    assert argv[0] == "/rt/llama-server"
+    assert argv[-1] == "--no-webui"
+    flags = dict(zip(argv[1:-1:2], argv[2:-1:2], strict=True))
+    assert flags == {
+        "-m": "/m/model.gguf",
+        "-a": "qwen2.5-coder-1.5b-instruct",
+        "--host": "127.0.0.1",
+        "--port": "8089",
+        "-c": "8192",
+        "-t": "2",
+        "-tb": "2",
+        "-np": "1",
+        "-cram": "0",
+    }
+    server = LocalModelServer(config)
+    assert server.base_url == "http://127.0.0.1:8089/v1"
+    assert server.health_url == "http://127.0.0.1:8089/health"
 
-    cached = build_command(replace(config, prompt_cache_bytes=1 << 28, extra_args=("--seed", "1")))
-    assert cached[-8:] == [
-        "--cache", "True", "--cache_type", "ram", "--cache_size", str(1 << 28), "--seed", "1"
-    ]  # fmt: skip
+    tuned = build_command(replace(config, prompt_cache_mib=256, extra_args=("--seed", "1")))
+    assert tuned[tuned.index("-cram") + 1] == "256"
+    assert tuned[-3:] == ["--no-webui", "--seed", "1"]
     assert LocalModelServer(replace(config, host="::1")).base_url == "http://[::1]:8089/v1"
 
 
@@ -314,6 +326,14 @@ async def test_start_health_stop(tmp_path: Path) -> None:
     assert server.pid is None
     assert not _alive(pid)
     assert "fake server listening" in (tmp_path / "server.log").read_text()
+
+
+async def test_start_waits_until_the_model_is_loaded(tmp_path: Path) -> None:
+    async with LocalModelServer(_config(tmp_path, "--loading")) as server:
+        assert await server.healthy()
+    log = (tmp_path / "server.log").read_text()
+    assert log.count('"GET /health HTTP/1.1" 503') == 3
+    assert '"GET /health HTTP/1.1" 200' in log
 
 
 async def test_watchdog_restarts_a_killed_server(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Supervise a ``llama_cpp.server`` child process serving the embedded GGUF model."""
+"""Supervise a llama.cpp ``llama-server`` child process serving the embedded GGUF model."""
 
 from __future__ import annotations
 
@@ -40,23 +40,26 @@ class LocalServerError(RuntimeError):
 @dataclass(frozen=True)
 class LocalServerConfig:
     model_path: Path
+    # llama.cpp's llama-server (service.local_model.build_runtime builds the pinned one).
+    server_binary: Path = Path("llama-server")
     host: str = "127.0.0.1"
     port: int = 8089
     # Room for ~3k-token prompts plus a long structured answer; the KV cache costs ~28 KiB per
     # token for this model, so 8192 tokens is ~230 MiB.
     n_ctx: int = 8192
     n_threads: int = 2
+    # One slot: on 2 cores parallel slots gave no throughput, and each slot prefills the
+    # ~1000-token static prompt prefix again.
+    n_parallel: int = 1
     model_alias: str = "qwen2.5-coder-1.5b-instruct"
-    python: str = sys.executable  # interpreter that has llama_cpp installed
     startup_timeout_s: float = 180.0
     log_path: Path | None = None
-    # 0 = off. Consecutive requests already reuse their common prefix in the live KV cache; this
-    # RAM cache (--cache) also restores older prefixes (interleaved articles), but each entry
-    # holds an untracked copy of up to n_batch x vocab logits (~300 MiB) that --cache_size does
-    # not count, and saving one costs ~0.5 s per request.
-    prompt_cache_bytes: int = 0
+    # 0 = off. Consecutive requests already reuse their common prefix in the live KV cache; the
+    # RAM prompt cache (-cram, in MiB) would also restore older prefixes (interleaved articles)
+    # but by default grows up to 8 GiB.
+    prompt_cache_mib: int = 0
     extra_args: tuple[str, ...] = ()
-    # Replaces the whole llama_cpp.server command line (tests use a fake server).
+    # Replaces the whole llama-server command line (tests use a fake server).
     command: tuple[str, ...] | None = None
     stop_grace_s: float = 10.0
     max_restarts: int = 5
@@ -72,37 +75,27 @@ def build_command(config: LocalServerConfig) -> list[str]:
     if config.command is not None:
         return list(config.command)
     argv = [
-        config.python,
+        str(config.server_binary),
         "-m",
-        "llama_cpp.server",
-        "--model",
         str(config.model_path),
-        "--model_alias",
+        "-a",
         config.model_alias,
         "--host",
         config.host,
         "--port",
         str(config.port),
-        "--n_ctx",
+        "-c",
         str(config.n_ctx),
-        "--n_threads",
+        "-t",
         str(config.n_threads),
-        "--n_threads_batch",
+        "-tb",
         str(config.n_threads),
-        # The server defaults to True, which keeps the logits of every prompt token
-        # (152k vocab floats, ~600 KB per token: ~1.8 GB for a 3k-token prompt).
-        "--logits_all",
-        "False",
-        # Locking 1 GB fails under the usual RLIMIT_MEMLOCK and there is no swap to avoid.
-        "--use_mlock",
-        "False",
-        # Otherwise a queued request silently truncates a streaming one with [DONE].
-        "--interrupt_requests",
-        "False",
+        "-np",
+        str(config.n_parallel),
+        "-cram",
+        str(config.prompt_cache_mib),
+        "--no-webui",
     ]
-    if config.prompt_cache_bytes > 0:
-        argv += ["--cache", "True", "--cache_type", "ram"]
-        argv += ["--cache_size", str(config.prompt_cache_bytes)]
     return [*argv, *config.extra_args]
 
 
@@ -156,6 +149,11 @@ class LocalModelServer:
     @property
     def base_url(self) -> str:
         return f"http://{_url_host(self.config.host)}:{self.config.port}/v1"
+
+    @property
+    def health_url(self) -> str:
+        # llama-server answers 503 here while it loads the model, 200 once it can serve.
+        return f"http://{_url_host(self.config.host)}:{self.config.port}/health"
 
     @property
     def pid(self) -> int | None:
@@ -212,7 +210,7 @@ class LocalModelServer:
 
     async def _answers(self, client: httpx.AsyncClient) -> bool:
         try:
-            response = await client.get(f"{self.base_url}/models")
+            response = await client.get(self.health_url)
         except httpx.HTTPError:
             return False
         return response.status_code == 200
@@ -285,7 +283,7 @@ class LocalModelServer:
                     return
                 if time.monotonic() >= deadline:
                     raise LocalServerError(
-                        f"local model server did not answer {self.base_url}/models within "
+                        f"local model server did not answer {self.health_url} within "
                         f"{self.config.startup_timeout_s:.0f}s; {self._log_tail()}"
                     )
                 await asyncio.sleep(self.config.poll_interval_s)
