@@ -49,7 +49,7 @@ async def test_extraction_is_stored_with_verified_offsets(
     assert strike["provenance"] == {
         "run_id": body["run"]["id"],
         "model": "fake-model",
-        "prompt_version": "extract.v2",
+        "prompt_version": "extract.v4",
         "schema_version": "1",
     }
     shelling = events["Shelling/artillery/missile attack"]

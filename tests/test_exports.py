@@ -218,7 +218,7 @@ async def test_events_csv_rows(client: AsyncTestClient[Any]) -> None:
     )
     assert (strike["date_precision"], strike["event_type"]) == ("day", "Explosions/Remote violence")
     assert strike["notes"].startswith("Unidentified actors - air/drone strike")
-    assert (strike["model"], strike["prompt_version"]) == ("fake-model", "extract.v2")
+    assert (strike["model"], strike["prompt_version"]) == ("fake-model", "extract.v4")
     start, end = int(strike["evidence_start"]), int(strike["evidence_end"])
     assert ARTICLE[start:end].startswith("At least 40 civilians were killed")
     assert (shelling["actor1"], shelling["actor2"], shelling["fatalities"]) == (
