@@ -260,32 +260,34 @@ async def test_an_unusable_answer_costs_its_sentence_only(
     assert [e["sub_event_type"] for e in body["article"]["events"]] == ["Air/drone strike"]
 
 
-async def _extract_with(tmp_path: Path, fake: FakeLLM, **settings: Any) -> dict[str, Any]:
+async def _extract_with(
+    tmp_path: Path, fake: FakeLLM, text: str = ARTICLE, **settings: Any
+) -> dict[str, Any]:
     http = fake.client()
     app = create_app(make_settings(tmp_path, **settings), llm_http_client=http)
     async with AsyncTestClient(app=app) as test_client:
         body: dict[str, Any] = (
-            await test_client.post("/articles?wait=10", json={"text": ARTICLE})
+            await test_client.post("/articles?wait=10", json={"text": text})
         ).json()
     await http.aclose()
     assert body["run"]["status"] == "succeeded", body
     return body
 
 
+def _records(body: dict[str, Any]) -> tuple[Any, ...]:
+    article = body["article"]
+    return (
+        sorted((a["name"], a["actor_type"]) for a in article["actors"]),
+        sorted((e["sub_event_type"], e["summary"]) for e in article["events"]),
+        sorted((f["category"], f["evidence"]) for f in article["figures"]),
+    )
+
+
 async def test_v2_in_grammar_mode_matches_v1_in_tools_mode(tmp_path: Path) -> None:
     v1, v2 = FakeLLM(script=seed_script), FakeLLM(script=seed_script)
     old = await _extract_with(tmp_path / "v1", v1, prompt_version="extract.v1", llm_mode="tools")
     new = await _extract_with(tmp_path / "v2", v2, prompt_version="extract.v2", llm_mode="grammar")
-
-    def records(body: dict[str, Any]) -> tuple[Any, ...]:
-        article = body["article"]
-        return (
-            sorted((a["name"], a["actor_type"]) for a in article["actors"]),
-            sorted((e["sub_event_type"], e["summary"]) for e in article["events"]),
-            sorted((f["category"], f["evidence"]) for f in article["figures"]),
-        )
-
-    assert records(new) == records(old)
+    assert _records(new) == _records(old)
     assert new["run"]["prompt_version"] == "extract.v2"
     assert all("tools" not in r for r in v2.requests)
     grammars = [r["response_format"]["schema"] for r in v2.requests]
@@ -317,33 +319,12 @@ def _hezbollah_script(sentence: str, attempt: int) -> Answer:
 async def test_v4_rows_with_follow_up_actor_questions(tmp_path: Path) -> None:
     text = ARTICLE.replace("Jaysh al-Islam fired", "Hezbollah fired")
     v2, v4 = FakeLLM(script=_hezbollah_script), FakeLLM(script=_hezbollah_script)
-
-    async def extract(fake: FakeLLM, prompt_version: str) -> dict[str, Any]:
-        http = fake.client()
-        settings = make_settings(
-            tmp_path / prompt_version, prompt_version=prompt_version, llm_mode="grammar"
-        )
-        app = create_app(settings, llm_http_client=http)
-        async with AsyncTestClient(app=app) as test_client:
-            body: dict[str, Any] = (
-                await test_client.post("/articles?wait=10", json={"text": text})
-            ).json()
-        await http.aclose()
-        assert body["run"]["status"] == "succeeded", body
-        return body
-
-    def records(body: dict[str, Any]) -> tuple[Any, ...]:
-        article = body["article"]
-        return (
-            sorted((a["name"], a["actor_type"]) for a in article["actors"]),
-            sorted((e["sub_event_type"], e["summary"]) for e in article["events"]),
-            sorted((f["category"], f["evidence"]) for f in article["figures"]),
-        )
-
-    old, new = await extract(v2, "extract.v2"), await extract(v4, "extract.v4")
+    grammar = {"llm_mode": "grammar"}
+    old = await _extract_with(tmp_path / "v2", v2, text, prompt_version="extract.v2", **grammar)
+    new = await _extract_with(tmp_path / "v4", v4, text, prompt_version="extract.v4", **grammar)
     # same records; the repeated row is one event; Hezbollah typed by the follow-up answer
-    assert records(new) == records(old)
-    assert ("Hezbollah", "political militia") in records(new)[0]
+    assert _records(new) == _records(old)
+    assert ("Hezbollah", "political militia") in _records(new)[0]
     assert [e["sub_event_type"] for e in new["article"]["events"]].count(
         "Shelling/artillery/missile attack"
     ) == 1

@@ -23,6 +23,7 @@ from service.extraction.actor_types import home_country, rule_type
 from service.extraction.counts import Count, find_counts
 from service.extraction.dates import find_date_expressions, resolve_date
 from service.extraction.drafts import (
+    FIGURE_LABELS,
     NOT_A_COUNT,
     ActorPick,
     ActorTypeAnswer,
@@ -74,10 +75,7 @@ _EVENT_WORDS = re.compile(
 
 
 # Figure labels that count people; a count of things ("Thousands of homes") is none of them.
-_PEOPLE_LABELS = frozenset(
-    {"killed", "wounded", "killed_or_wounded", "missing", "abducted", "arrested", "evacuated",
-     "displaced", "besieged", "fighters"}
-)  # fmt: skip
+_PEOPLE_LABELS = FIGURE_LABELS - {"munitions", "other", NOT_A_COUNT}
 _THINGS = re.compile(
     r"\b(batch|pocket|area|home|house|building|village|town|neighbou?rhood|district|bus"
     r"|convoy|vehicle|hospital|school|camp|city|cities|province|front|position|checkpoint)(es|s)?$",
