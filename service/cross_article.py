@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from service.errors import NotFoundError
-from service.exports import all_pages, event_pages
+from service.exports import event_pages, figure_pages
 from service.extraction.taxonomy import EVENT_TYPE_OF, EventType, FigureCategory, SubEventType
 from service.resolution.events import EventCluster, EventPoint, cluster_events, group_campaigns
 from service.resolution.figures import FigureGroup, FigurePoint, group_figures
@@ -37,8 +37,6 @@ from service.store.repository import (
     decode_cursor,
     page_of,
 )
-
-PAGE_SIZE = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,13 +201,7 @@ class CrossArticleViews:
         ]
         clusters = cluster_events(points)
         cluster_of = {m.id: c.id for c in clusters for m in c.members}
-        figures = {
-            f.id: f
-            for page in all_pages(
-                lambda cursor: self.store.list_figures(FigureFilter(), cursor, PAGE_SIZE)
-            )
-            for f in page.items
-        }
+        figures = {f.id: f for page in figure_pages(self.store, FigureFilter()) for f in page.items}
         groups = group_figures(
             (
                 FigurePoint(

@@ -162,30 +162,27 @@ def _unavailable(exc: openai.APIError) -> LLMUnavailableError:
     return LLMUnavailableError(f"LLM endpoint failed ({where}): {exc}")
 
 
-def _answer_text(completion: Any) -> str | None:
-    """The text the model wrote: its (first) tool call's arguments, else the message content."""
+def _answer_texts(completion: Any) -> list[str]:
+    """What the model wrote: its tool calls' arguments, then the message content."""
     try:
         message = completion.choices[0].message
     except (AttributeError, IndexError, TypeError):
-        return None
-    for call in getattr(message, "tool_calls", None) or []:
-        return str(call.function.arguments)
+        return []
+    texts = [str(call.function.arguments) for call in getattr(message, "tool_calls", None) or []]
     content = getattr(message, "content", None)
-    return content if isinstance(content, str) else None
+    if isinstance(content, str) and content:
+        texts.append(content)
+    return texts
+
+
+def _answer_text(completion: Any) -> str | None:
+    texts = _answer_texts(completion)
+    return texts[0] if texts else None
 
 
 def _arguments_of(completion: Any) -> dict[str, Any] | None:
     """The JSON object a failed completion carried, from a tool call or the message content."""
-    try:
-        message = completion.choices[0].message
-    except (AttributeError, IndexError, TypeError):
-        return None
-    candidates: list[str] = []
-    for call in getattr(message, "tool_calls", None) or []:
-        candidates.append(call.function.arguments)
-    if getattr(message, "content", None):
-        candidates.append(message.content)
-    for candidate in candidates:
+    for candidate in _answer_texts(completion):
         try:
             value = json.loads(candidate)
         except (json.JSONDecodeError, TypeError, ValidationError):

@@ -24,6 +24,9 @@ from service.store.read_models import (
     Page,
 )
 
+Location = Annotated[
+    str | None, QueryParameter(min_length=1, max_length=200, description="Location contains")
+]
 MinArticles = Annotated[
     int, QueryParameter(ge=1, le=1000, description="Only those reported by this many articles")
 ]
@@ -32,9 +35,7 @@ MinArticles = Annotated[
 def cluster_filter(
     event_type: Annotated[EventType | None, QueryParameter()] = None,
     sub_event_type: Annotated[SubEventType | None, QueryParameter()] = None,
-    location: Annotated[
-        str | None, QueryParameter(min_length=1, max_length=200, description="Location contains")
-    ] = None,
+    location: Location = None,
     actor_id: ActorId = None,
     article_id: Annotated[
         int | None, QueryParameter(ge=1, description="This article reported it")
@@ -100,9 +101,7 @@ class EventClusterController(Controller):
 
 
 def campaign_filter(
-    location: Annotated[
-        str | None, QueryParameter(min_length=1, max_length=200, description="Location contains")
-    ] = None,
+    location: Location = None,
     min_articles: MinArticles = 1,
 ) -> CampaignFilter:
     return CampaignFilter(location=location, min_articles=min_articles)

@@ -202,6 +202,16 @@ class ExtractionPipeline:
             non_events=builder.non_events,
         )
 
+    async def _ask_actor_type(self, messages: list[dict[str, str]]) -> Outcome[ActorTypeAnswer]:
+        answer: Outcome[ActorTypeAnswer] = await self._ask(
+            ActorTypeAnswer,
+            messages,
+            {},
+            lambda raw: (ActorTypeAnswer(type=ActorType.OTHER), ["actor type: unusable"]),
+            schema=actor_type_schema(),
+        )
+        return answer
+
     async def _follow_up(
         self,
         question: _Question,
@@ -225,16 +235,7 @@ class ExtractionPipeline:
                     continue
                 messages = self.prompt.actor_followup(conversation, outcome.raw, name)
                 try:
-                    answer: Outcome[ActorTypeAnswer] = await self._ask(
-                        ActorTypeAnswer,
-                        messages,
-                        {},
-                        lambda raw: (
-                            ActorTypeAnswer(type=ActorType.OTHER),
-                            ["actor type: unusable"],
-                        ),
-                        schema=actor_type_schema(),
-                    )
+                    answer = await self._ask_actor_type(messages)
                 except LLMOutputError as error:
                     outcome.dropped.append(str(error))
                     continue
@@ -257,13 +258,7 @@ class ExtractionPipeline:
                 continue
             messages = self.prompt.actor_messages(actor.sentence, actor.name, title, published)
             try:
-                outcome: Outcome[ActorTypeAnswer] = await self._ask(
-                    ActorTypeAnswer,
-                    messages,
-                    {},
-                    lambda raw: (ActorTypeAnswer(type=ActorType.OTHER), ["actor type: unusable"]),
-                    schema=actor_type_schema(),
-                )
+                outcome = await self._ask_actor_type(messages)
             except LLMOutputError as error:
                 builder.dropped.append(
                     Dropped(sentence=actor.sentence_index, kind="model output", reason=str(error))
@@ -484,10 +479,6 @@ class _RecordBuilder:
             resolved = resolve_date(expression, self.published)
             return expression, resolved.value, DatePrecision(resolved.precision)
         return None, None, DatePrecision.UNKNOWN
-
-
-def _text(mention: Mention | None) -> str | None:
-    return mention.text if mention is not None else None
 
 
 def _summary(
