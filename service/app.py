@@ -48,6 +48,7 @@ from service.worker import ExtractionWorkers
 class Runtime:
     store: Store
     articles: ArticleService
+    workers: ExtractionWorkers
     llm_base_url: str
     llm_http: httpx.AsyncClient
 
@@ -86,6 +87,10 @@ def _articles(state: State) -> ArticleService:
     return _runtime(state).articles
 
 
+def _workers(state: State) -> ExtractionWorkers:
+    return _runtime(state).workers
+
+
 def _llm_base_url(state: State) -> str:
     return _runtime(state).llm_base_url
 
@@ -111,7 +116,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
-            engine = create_db_engine(settings.database_url)
+            engine = create_db_engine(settings.database_url, settings.database_busy_timeout_ms)
             stack.callback(engine.dispose)
             store = Store(engine)
             # Records stored before actor resolution existed get their canonical actors now.
@@ -128,7 +133,7 @@ def create_app(
                 )
 
             load_prompt(settings.prompt_version)  # fail at start-up on a missing prompt file
-            workers = ExtractionWorkers(store, pipeline_for, settings.workers, settings.llm_model)
+            workers = ExtractionWorkers(store, pipeline_for, settings)
             await workers.start()
             stack.push_async_callback(workers.stop)
             app.state.runtime = Runtime(
@@ -136,6 +141,7 @@ def create_app(
                 articles=ArticleService(
                     store, workers, settings.llm_model, settings.prompt_version
                 ),
+                workers=workers,
                 llm_base_url=base_url,
                 llm_http=http,
             )
@@ -161,6 +167,7 @@ def create_app(
             "store": Provide(_store, sync_to_thread=False),
             "views": Provide(_views, sync_to_thread=False),
             "articles": Provide(_articles, sync_to_thread=False),
+            "workers": Provide(_workers, sync_to_thread=False),
             "llm_base_url": Provide(_llm_base_url, sync_to_thread=False),
             "llm_http": Provide(_llm_http, sync_to_thread=False),
         },

@@ -8,7 +8,8 @@ import time
 import anyio.to_thread
 
 from service.store.read_models import Accepted
-from service.store.repository import ArticleInput, Store
+from service.store.repository import Store
+from service.store.runs import ArticleInput
 from service.store.tables import RunStatus
 from service.worker import ExtractionWorkers
 
@@ -26,20 +27,14 @@ class ArticleService:
         self.prompt_version = prompt_version
 
     async def submit(self, items: list[ArticleInput], wait: float) -> list[Accepted]:
-        stored = []
-        for item in items:
-            stored.append(
-                await anyio.to_thread.run_sync(
-                    self.store.ingest, item, self.model, self.prompt_version
-                )
-            )
+        """Store all of ``items`` in one transaction (or none), then queue their runs."""
+        stored = await anyio.to_thread.run_sync(
+            self.store.ingest_many, items, self.model, self.prompt_version
+        )
         self.workers.notify()
-        runs = [run_id for _, created, run_id in stored if created and run_id is not None]
+        runs = [s.run_id for s in stored if s.created and s.run_id is not None]
         await self._wait(runs, wait)
-        return [
-            await self._accepted(article_id, created, run_id, wait > 0)
-            for article_id, created, run_id in stored
-        ]
+        return [await self._accepted(s.article_id, s.created, s.run_id, wait > 0) for s in stored]
 
     async def rerun(self, article_id: int, wait: float) -> tuple[Accepted, bool]:
         run_id, created = await anyio.to_thread.run_sync(

@@ -17,6 +17,7 @@ from service.exports import event_pages, figure_pages
 from service.extraction.taxonomy import EVENT_TYPE_OF, EventType, FigureCategory, SubEventType
 from service.resolution.events import EventCluster, EventPoint, cluster_events, group_campaigns
 from service.resolution.figures import FigureGroup, FigurePoint, group_figures
+from service.store.filters import EventFilter, FigureFilter, Window, window
 from service.store.read_models import (
     ArticleRef,
     CampaignRead,
@@ -28,15 +29,8 @@ from service.store.read_models import (
     FigureGroupRead,
     FigureRead,
     FigureReport,
-    Page,
 )
-from service.store.repository import (
-    EventFilter,
-    FigureFilter,
-    Store,
-    decode_cursor,
-    page_of,
-)
+from service.store.repository import Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,15 +87,12 @@ class CrossArticleViews:
 
     # -- event clusters ----------------------------------------------------------------------
 
-    def list_clusters(
-        self, f: ClusterFilter, cursor: str | None, limit: int
-    ) -> Page[EventClusterRead]:
-        after = decode_cursor(cursor)
+    def list_clusters(self, f: ClusterFilter, after: int, limit: int) -> Window[EventClusterRead]:
         snap = self._snapshot()
         chosen = [
             c for c in snap.clusters if c.id > after and self._matches(snap, c, f)
         ]  # clusters come in id order
-        return page_of([self._cluster(snap, c) for c in chosen[:limit]], len(chosen) > limit)
+        return window([self._cluster(snap, c) for c in chosen[: limit + 1]], limit)
 
     def get_cluster(self, cluster_id: int) -> EventClusterDetail:
         snap = self._snapshot()
@@ -119,10 +110,7 @@ class CrossArticleViews:
 
     # -- campaigns ---------------------------------------------------------------------------
 
-    def list_campaigns(
-        self, f: CampaignFilter, cursor: str | None, limit: int
-    ) -> Page[CampaignRead]:
-        after = decode_cursor(cursor)
+    def list_campaigns(self, f: CampaignFilter, after: int, limit: int) -> Window[CampaignRead]:
         snap = self._snapshot()
         chosen = []
         for group in group_campaigns(snap.clusters, _violent):
@@ -140,7 +128,7 @@ class CrossArticleViews:
             chosen.append(campaign)
             if len(chosen) > limit:
                 break
-        return page_of(chosen[:limit], len(chosen) > limit)
+        return window(chosen, limit)
 
     @staticmethod
     def _campaign(snap: _Snapshot, group: list[EventCluster]) -> CampaignRead:
@@ -160,9 +148,8 @@ class CrossArticleViews:
     # -- figure groups -----------------------------------------------------------------------
 
     def list_figure_groups(
-        self, f: FigureGroupFilter, cursor: str | None, limit: int
-    ) -> Page[FigureGroupRead]:
-        after = decode_cursor(cursor)
+        self, f: FigureGroupFilter, after: int, limit: int
+    ) -> Window[FigureGroupRead]:
         snap = self._snapshot()
         chosen = sorted(
             (
@@ -175,7 +162,7 @@ class CrossArticleViews:
             ),
             key=lambda g: g.id,
         )
-        return page_of([self._group(snap, g) for g in chosen[:limit]], len(chosen) > limit)
+        return window([self._group(snap, g) for g in chosen[: limit + 1]], limit)
 
     # -- building ----------------------------------------------------------------------------
 

@@ -6,12 +6,14 @@
     │   ├── NotFoundError           404  unknown id
     │   ├── PayloadTooLargeError    413  article text over the size limit
     │   └── UnsupportedMediaError   415  neither JSON nor text/plain
+    ├── DatabaseUnavailableError    503  locked, read-only or unreachable database (Retry-After);
+    │                                    a worker retries the step with backoff, then requeues
     └── ExtractionError             recorded on the run (status failed), never sent as a 5xx
         ├── LLMUnavailableError     endpoint down, timeout, 5xx, refused request
         ├── LLMOutputError          output that no re-ask could make valid
         └── LocalModelError         embedded model: server build, assembly or start failed
 
-Only ``ClientError`` reaches clients as an error response; ``to_response`` maps it in one place.
+Only ``ClientError`` and ``DatabaseUnavailableError`` reach clients as error responses.
 """
 
 from __future__ import annotations
@@ -58,6 +60,14 @@ class UnsupportedMediaError(ClientError):
     status_code = HTTP_415_UNSUPPORTED_MEDIA_TYPE
 
 
+class DatabaseUnavailableError(ServiceError):
+    """The database cannot take the request now (raised by the engine's error hook in place of
+    the driver's error); retrying later may succeed."""
+
+    status_code = 503
+    retry_after_s = 5
+
+
 class ExtractionError(ServiceError):
     """A failed extraction; its message is stored on the run."""
 
@@ -83,6 +93,14 @@ def _body(status: int, message: str, detail: dict[str, Any] | None = None) -> di
 
 def client_error_handler(_: Request[Any, Any, Any], exc: ClientError) -> Response[Any]:
     return Response(_body(exc.status_code, exc.message, exc.detail), status_code=exc.status_code)
+
+
+def unavailable_handler(_: Request[Any, Any, Any], exc: DatabaseUnavailableError) -> Response[Any]:
+    return Response(
+        _body(exc.status_code, str(exc)),
+        status_code=exc.status_code,
+        headers={"Retry-After": str(exc.retry_after_s)},
+    )
 
 
 def validation_error_handler(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
@@ -111,6 +129,7 @@ def unexpected_error_handler(request: Request[Any, Any, Any], exc: Exception) ->
 
 EXCEPTION_HANDLERS = {
     ClientError: client_error_handler,
+    DatabaseUnavailableError: unavailable_handler,
     ValidationException: validation_error_handler,
     HTTPException: http_error_handler,
     Exception: unexpected_error_handler,

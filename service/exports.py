@@ -11,25 +11,25 @@ import csv
 import io
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
 from service.extraction.taxonomy import ActorRole, FigureCategory
+from service.store.filters import (
+    ActorFilter,
+    CanonicalActorFilter,
+    EventFilter,
+    FigureFilter,
+    Window,
+)
 from service.store.read_models import (
     ActorRead,
     CanonicalActorRead,
     EventRead,
     FigureRead,
-    Page,
 )
-from service.store.repository import (
-    ActorFilter,
-    CanonicalActorFilter,
-    EventFilter,
-    FigureFilter,
-    Store,
-)
+from service.store.repository import Store
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -126,34 +126,36 @@ def figures_by_event(figures: Iterable[FigureRead]) -> dict[int, list[FigureRead
     return grouped
 
 
-def all_pages(fetch: Callable[[str | None], Page[M]]) -> Iterator[Page[M]]:
-    """Follow ``next_cursor`` from the first page to the last."""
-    cursor: str | None = None
+def all_pages(fetch: Callable[[int], Window[M]]) -> Iterator[Window[M]]:  # type: ignore[type-var]
+    """Every window from the first to the last."""
+    after = 0
     while True:
-        page = fetch(cursor)
-        yield page
-        if page.next_cursor is None:
+        rows = fetch(after)
+        yield rows
+        if not rows.more or rows.last_id is None:
             return
-        cursor = page.next_cursor
+        after = rows.last_id
 
 
-def event_pages(store: Store, filters: EventFilter) -> Iterator[Page[EventRead]]:
-    return all_pages(lambda cursor: store.list_events(filters, cursor, PAGE_SIZE))
+def event_pages(store: Store, filters: EventFilter) -> Iterator[Window[EventRead]]:
+    return all_pages(lambda after: store.list_events(filters, after, PAGE_SIZE))
 
 
-def actor_pages(store: Store, filters: CanonicalActorFilter) -> Iterator[Page[CanonicalActorRead]]:
-    return all_pages(lambda cursor: store.list_canonical_actors(filters, cursor, PAGE_SIZE))
+def actor_pages(
+    store: Store, filters: CanonicalActorFilter
+) -> Iterator[Window[CanonicalActorRead]]:
+    return all_pages(lambda after: store.list_canonical_actors(filters, after, PAGE_SIZE))
 
 
-def actor_mention_pages(store: Store, filters: ActorFilter) -> Iterator[Page[ActorRead]]:
-    return all_pages(lambda cursor: store.list_actors(filters, cursor, PAGE_SIZE))
+def actor_mention_pages(store: Store, filters: ActorFilter) -> Iterator[Window[ActorRead]]:
+    return all_pages(lambda after: store.list_actors(filters, after, PAGE_SIZE))
 
 
-def figure_pages(store: Store, filters: FigureFilter) -> Iterator[Page[FigureRead]]:
-    return all_pages(lambda cursor: store.list_figures(filters, cursor, PAGE_SIZE))
+def figure_pages(store: Store, filters: FigureFilter) -> Iterator[Window[FigureRead]]:
+    return all_pages(lambda after: store.list_figures(filters, after, PAGE_SIZE))
 
 
-def jsonl(pages: Iterable[Page[M]]) -> Iterator[str]:
+def jsonl(pages: Iterable[Window[Any]]) -> Iterator[str]:
     for page in pages:
         if page.items:
             yield "".join(item.model_dump_json() + "\n" for item in page.items)

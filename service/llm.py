@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Callable
@@ -32,6 +33,7 @@ _MODES = {
 @dataclass(slots=True)
 class CallStats:
     calls: int = 0
+    unusable: int = 0  # calls whose answer could not be used at all
     retries: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -39,6 +41,7 @@ class CallStats:
 
     def add(self, other: CallStats) -> None:
         self.calls += other.calls
+        self.unusable += other.unusable
         self.retries += other.retries
         self.prompt_tokens += other.prompt_tokens
         self.completion_tokens += other.completion_tokens
@@ -82,6 +85,7 @@ class StructuredLLM:
         self._max_retries = settings.llm_max_retries
         self._max_tokens = settings.llm_max_tokens
         self._temperature = settings.llm_temperature
+        self._deadline = settings.llm_deadline_s
 
     async def ask(
         self,
@@ -122,18 +126,24 @@ class StructuredLLM:
         hooks.on(HookName.PARSE_ERROR, on_parse_error)
         started = time.perf_counter()
         try:
-            value = await self._client.create(
-                model=self.model,
-                response_model=response_model,
-                messages=messages,  # type: ignore[arg-type]
-                context=context,
-                max_retries=self._max_retries,
-                hooks=hooks,
-                max_tokens=self._max_tokens,
-                temperature=self._temperature,
-                **extra,
-            )
+            async with asyncio.timeout(self._deadline):
+                value = await self._client.create(
+                    model=self.model,
+                    response_model=response_model,
+                    messages=messages,  # type: ignore[arg-type]
+                    context=context,
+                    max_retries=self._max_retries,
+                    hooks=hooks,
+                    max_tokens=self._max_tokens,
+                    temperature=self._temperature,
+                    **extra,
+                )
             return Outcome(value=value, stats=stats, raw=raw[-1] if raw else None)
+        except TimeoutError as exc:
+            raise LLMUnavailableError(
+                f"LLM endpoint gave no complete answer within {self._deadline:g} s "
+                "(CONFLICT_LLM_DEADLINE_S)"
+            ) from exc
         except InstructorRetryException as exc:
             cause = exc.__cause__
             if isinstance(cause, openai.APIError):
@@ -142,7 +152,7 @@ class StructuredLLM:
             stats.retries = max(stats.retries - 1, 0)
             raw_answer = _arguments_of(exc.last_completion)
             if raw_answer is None:
-                raise LLMOutputError(f"model output could not be parsed: {exc}") from exc
+                raise LLMOutputError(_unusable(exc)) from exc
             value, dropped = salvage(raw_answer)
             return Outcome(value=value, stats=stats, dropped=dropped)
         except IncompleteOutputException as exc:
@@ -157,9 +167,22 @@ class StructuredLLM:
 
 
 def _unavailable(exc: openai.APIError) -> LLMUnavailableError:
+    # The upstream body is not kept: it may be long, and it is not ours to publish.
     status = getattr(exc, "status_code", None)
     where = f"HTTP {status}" if status else type(exc).__name__
-    return LLMUnavailableError(f"LLM endpoint failed ({where}): {exc}")
+    return LLMUnavailableError(f"LLM endpoint failed ({where})")
+
+
+def _unusable(exc: InstructorRetryException) -> str:
+    """A short reason for an answer nothing could be made of (the answer itself is not kept)."""
+    completion = exc.last_completion
+    if isinstance(completion, str) or "Expecting value" in str(exc):
+        return "unusable answer: the endpoint returned non-JSON (HTML or text)"
+    if getattr(completion, "choices", None) == []:
+        return "unusable answer: the endpoint returned no choices"
+    if not _answer_texts(completion):
+        return "unusable answer: the endpoint returned an empty message"
+    return "unusable answer: model output could not be parsed"
 
 
 def _answer_texts(completion: Any) -> list[str]:

@@ -49,7 +49,15 @@ class Settings(BaseSettings):
         "OpenAI) or json_schema (OpenAI, vLLM, llama-server). Unset: grammar for the embedded "
         "model, tools for an endpoint set by llm_base_url.",
     )
-    llm_timeout_s: float = Field(default=120.0, gt=0, description="Per-request timeout.")
+    llm_timeout_s: float = Field(
+        default=120.0, gt=0, description="Per-request timeout (connect, and each read)."
+    )
+    llm_deadline_s: float = Field(
+        default=300.0,
+        gt=0,
+        description="Total time one LLM call may take, transport retries included: an endpoint "
+        "that drips bytes cannot hold a worker longer.",
+    )
     llm_max_retries: int = Field(
         default=1, ge=0, le=10, description="Re-asks after a validation error."
     )
@@ -65,6 +73,35 @@ class Settings(BaseSettings):
     prompt_version: str = Field(default="extract.v4", description="Prompt file in prompts/.")
 
     workers: int = Field(default=1, ge=1, le=32, description="Extraction runs processed at once.")
+    run_max_attempts: int = Field(
+        default=3,
+        ge=1,
+        le=20,
+        description="Automatic attempts of a run (transient failures, restarts mid-run) before "
+        "it is parked as failed with reason 'poisoned'.",
+    )
+    run_retry_backoff_s: float = Field(
+        default=10.0,
+        ge=0,
+        description="Delay before a run that failed transiently is tried again; doubles with "
+        "each attempt.",
+    )
+    run_max_unusable_share: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="A run whose share of failed or unusable LLM calls is above this fails "
+        "(reason 'llm_unusable') instead of succeeding with what little came back.",
+    )
+    database_busy_timeout_ms: int = Field(
+        default=5000, ge=0, description="SQLite: how long a statement waits for a lock."
+    )
+    database_retry_s: float = Field(
+        default=30.0,
+        ge=0,
+        description="How long a worker retries a queue or store step on a locked or "
+        "unreachable database (with backoff) before it gives the step up.",
+    )
     max_article_chars: int = Field(
         default=100_000, ge=100, description="Larger article texts are refused with 413."
     )

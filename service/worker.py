@@ -1,112 +1,291 @@
-"""Durable background extraction: workers take runs from the database queue.
+"""Durable background extraction: supervised workers take runs from the database queue.
 
-A run is claimed atomically (pending -> running). Startup puts runs a crash left ``running`` back
-in the queue, so a killed service finishes its work when it comes back.
+A worker cannot die of a run. Every step of its loop (claim, pipeline, store, fail) is guarded:
+an error is logged with the run id and traceback, the run is failed with a short reason or put
+back in the queue, and the loop goes on. Database steps are retried with backoff while the
+database is locked or unreachable; an outcome that still cannot be written is kept and written
+at the next turn of the loop. A worker task that ends anyway is restarted by its supervisor and
+counted.
+
+Run outcomes:
+- transient failures (LLM endpoint down, timed out or 5xx after the client's own retries; a
+  database that stayed locked) go back to the queue, due after a doubling backoff;
+- a run interrupted by a stop of the service goes back to the queue at the next start;
+- after ``run_max_attempts`` attempts either way the run is parked: failed, reason ``poisoned``;
+- a run where more than ``run_max_unusable_share`` of LLM calls failed or answered unusable
+  output fails (``llm_unusable``) instead of succeeding with what little came back;
+- anything else (a bug, records that cannot be stored) fails the run (``internal``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
+import datetime as dt
 import time
+from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import ParamSpec, TypeVar
 
 import anyio.to_thread
 import structlog
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
-from service.errors import ExtractionError
-from service.extraction.pipeline import ExtractionPipeline
-from service.store.repository import RunResult, Store
-from service.store.tables import Article
+from service.errors import DatabaseUnavailableError, ExtractionError, LLMUnavailableError
+from service.extraction.pipeline import ExtractionPipeline, PipelineResult
+from service.settings import Settings
+from service.store.read_models import WorkerState
+from service.store.repository import Store
+from service.store.runs import Accounting, Claim
+from service.store.tables import FailureReason, utcnow
+from service.store.writes import RunResult
 
 log = structlog.get_logger(__name__)
 
 PipelineFactory = Callable[[str], ExtractionPipeline]
 POLL_SECONDS = 1.0
+RESTART_BACKOFF_MAX_S = 30.0
+UNUSABLE = "unusable answer: "
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+@dataclass(slots=True)
+class _Failure:
+    error: str
+    reason: FailureReason
+    transient: bool
+    cost: Accounting = field(default_factory=Accounting)
+
+
+@dataclass(slots=True)
+class _Slot:
+    name: str
+    task: asyncio.Task[None] | None = None
+    restarts: int = 0
+    run_id: int | None = None
+    seen: float = field(default_factory=time.monotonic)
 
 
 class ExtractionWorkers:
-    def __init__(
-        self, store: Store, pipeline_for: PipelineFactory, workers: int, model: str
-    ) -> None:
+    def __init__(self, store: Store, pipeline_for: PipelineFactory, settings: Settings) -> None:
         self._store = store
-        self._model = model
         self._pipeline_for = pipeline_for
-        self._count = workers
+        self._settings = settings
+        self._model = settings.llm_model
         self._wake = asyncio.Event()
-        self._tasks: list[asyncio.Task[None]] = []
+        self._slots = [_Slot(f"extraction-worker-{n}") for n in range(settings.workers)]
+        # Outcomes decided but not yet written (the database refused): written next turn.
+        self._unsettled: dict[int, tuple[Claim, _Failure]] = {}
 
     async def start(self) -> None:
-        requeued = await anyio.to_thread.run_sync(self._store.requeue_interrupted)
-        if requeued:
-            log.info("requeued interrupted runs", count=requeued)
-        self._tasks = [
-            asyncio.create_task(self._loop(n), name=f"extraction-worker-{n}")
-            for n in range(self._count)
-        ]
+        requeued, parked = await self._db(
+            self._store.requeue_interrupted, self._settings.run_max_attempts
+        )
+        if requeued or parked:
+            log.warning("runs interrupted by a stop", requeued=requeued, parked_poisoned=parked)
+        for slot in self._slots:
+            slot.task = asyncio.create_task(self._supervise(slot), name=slot.name)
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks = []
+        for slot in self._slots:
+            if slot.task is not None:
+                slot.task.cancel()
+        for slot in self._slots:
+            if slot.task is not None:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await slot.task
+                slot.task = None
 
     def notify(self) -> None:
         """A run was queued: wake a worker now instead of at the next poll."""
         self._wake.set()
 
-    async def _loop(self, number: int) -> None:
+    def states(self) -> list[WorkerState]:
+        now = time.monotonic()
+        return [
+            WorkerState(
+                name=slot.name,
+                alive=slot.task is not None and not slot.task.done(),
+                restarts=slot.restarts,
+                run_id=slot.run_id,
+                idle_s=round(now - slot.seen, 1),
+            )
+            for slot in self._slots
+        ]
+
+    # -- the loop ----------------------------------------------------------------------------
+
+    async def _supervise(self, slot: _Slot) -> None:
         while True:
-            claimed = await anyio.to_thread.run_sync(self._store.claim_next_run, self._model)
-            if claimed is None:
+            try:
+                await self._loop(slot)
+            except asyncio.CancelledError:
+                raise
+            except BaseException:
+                slot.restarts += 1
+                slot.run_id = None
+                log.exception("extraction worker crashed; restarting", worker=slot.name)
+                await asyncio.sleep(min(2.0 ** (slot.restarts - 1), RESTART_BACKOFF_MAX_S))
+
+    async def _loop(self, slot: _Slot) -> None:
+        while True:
+            slot.seen = time.monotonic()
+            await self._settle_unsettled()
+            try:
+                claim = await self._db(self._store.claim_next_run, self._model)
+            except DatabaseUnavailableError as exc:
+                log.warning("cannot claim a run: database unavailable", error=str(exc))
+                claim = None
+            if claim is None:
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
                 continue
-            run_id, article = claimed
-            await self.process(run_id, article)
+            slot.run_id = claim.run_id
+            try:
+                await self.process(claim)
+            finally:
+                slot.run_id = None
 
-    async def process(self, run_id: int, article: Article) -> None:
+    async def process(self, claim: Claim) -> None:
+        """Extract one claimed run and record its outcome; never raises for the run's sake."""
         started = time.perf_counter()
-        prompt_version = await anyio.to_thread.run_sync(self._store.prompt_version_of, run_id)
-        log.info("extraction started", run_id=run_id, article_id=article.id)
+        article = claim.article
+        log.info("extraction started", run_id=claim.run_id, article_id=article.id)
+        failure: _Failure | None
         try:
-            pipeline = self._pipeline_for(prompt_version)
+            pipeline = self._pipeline_for(claim.prompt_version)
             result = await pipeline.run(article.text, article.title, article.published_date)
+        except LLMUnavailableError as exc:
+            failure = _Failure(str(exc), FailureReason.LLM_UNAVAILABLE, transient=True)
         except ExtractionError as exc:
-            await self._fail(run_id, str(exc), started)
-            return
+            failure = _Failure(str(exc), FailureReason.INTERNAL, transient=False)
         except Exception as exc:  # a bug must fail the run, not kill the worker
-            log.exception("extraction crashed", run_id=run_id)
-            await self._fail(run_id, f"internal error: {type(exc).__name__}: {exc}", started)
-            return
-        outcome = RunResult(
-            extraction=result.extraction,
-            prompt_tokens=result.stats.prompt_tokens,
-            completion_tokens=result.stats.completion_tokens,
-            llm_calls=result.stats.calls,
-            retries=result.stats.retries,
-            llm_seconds=result.stats.seconds,
+            log.exception("extraction crashed", run_id=claim.run_id)
+            failure = _Failure(_internal(exc), FailureReason.INTERNAL, transient=False)
+        else:
+            failure = await self._store_result(claim, result, started)
+        if failure is not None:
+            failure.cost = _with_wall(failure.cost, started)
+        await self._settle(claim, failure)
+
+    async def _store_result(
+        self, claim: Claim, result: PipelineResult, started: float
+    ) -> _Failure | None:
+        stats = result.stats
+        cost = Accounting(
+            prompt_tokens=stats.prompt_tokens,
+            completion_tokens=stats.completion_tokens,
+            llm_calls=stats.calls,
+            llm_calls_unusable=stats.unusable,
+            retries=stats.retries,
+            llm_seconds=stats.seconds,
             wall_seconds=time.perf_counter() - started,
         )
-        await anyio.to_thread.run_sync(self._store.finish_run, run_id, outcome)
+        if stats.calls and stats.unusable / stats.calls > self._settings.run_max_unusable_share:
+            return _Failure(_unusable_reason(result), FailureReason.LLM_UNUSABLE, False, cost)
+        try:
+            await self._db(self._store.finish_run, claim.run_id, RunResult(result.extraction, cost))
+        except DatabaseUnavailableError as exc:
+            return _Failure(str(exc), FailureReason.DATABASE_BUSY, True, cost)
+        except Exception as exc:
+            log.exception("storing the records failed", run_id=claim.run_id)
+            return _Failure(
+                f"the records could not be stored: {_internal(exc)}",
+                FailureReason.INTERNAL,
+                False,
+                cost,
+            )
+        extraction = result.extraction
         log.info(
             "extraction succeeded",
-            run_id=run_id,
-            events=len(outcome.extraction.events),
-            actors=len(outcome.extraction.actors),
-            figures=len(outcome.extraction.figures),
-            dropped=len(outcome.extraction.dropped),
+            run_id=claim.run_id,
+            events=len(extraction.events),
+            actors=len(extraction.actors),
+            figures=len(extraction.figures),
+            dropped=len(extraction.dropped),
             non_events=result.non_events,
             sentences_asked=result.sentences,
-            wall_s=round(outcome.wall_seconds, 2),
-            llm_s=round(outcome.llm_seconds, 2),
+            llm_calls=stats.calls,
+            unusable_calls=stats.unusable,
+            wall_s=round(cost.wall_seconds, 2),
+            llm_s=round(cost.llm_seconds, 2),
         )
+        return None
 
-    async def _fail(self, run_id: int, error: str, started: float) -> None:
-        log.warning("extraction failed", run_id=run_id, error=error)
-        await anyio.to_thread.run_sync(
-            self._store.fail_run, run_id, error, time.perf_counter() - started
+    # -- outcomes ----------------------------------------------------------------------------
+
+    async def _settle(self, claim: Claim, failure: _Failure | None) -> None:
+        if failure is None:
+            return
+        try:
+            await self._record_failure(claim, failure)
+        except Exception:
+            log.exception("cannot record the run's failure yet; will retry", run_id=claim.run_id)
+            self._unsettled[claim.run_id] = (claim, failure)
+
+    async def _settle_unsettled(self) -> None:
+        for run_id, (claim, failure) in list(self._unsettled.items()):
+            try:
+                await self._record_failure(claim, failure)
+            except Exception as exc:
+                log.warning("still cannot record a run's failure", run_id=run_id, error=str(exc))
+                return
+            del self._unsettled[run_id]
+
+    async def _record_failure(self, claim: Claim, failure: _Failure) -> None:
+        attempts, most = claim.attempts, self._settings.run_max_attempts
+        if failure.transient and attempts < most:
+            delay = self._settings.run_retry_backoff_s * 2 ** (attempts - 1)
+            retry_at = utcnow() + dt.timedelta(seconds=delay)
+            error = f"attempt {attempts} of {most} failed, retrying in {delay:g} s: {failure.error}"
+            log.warning(
+                "extraction failed; requeued",
+                run_id=claim.run_id,
+                error=error,
+                reason=failure.reason,
+            )
+            await self._db(self._store.requeue_run, claim.run_id, error, failure.reason, retry_at)
+            return
+        reason, error = failure.reason, failure.error
+        if failure.transient:
+            reason = FailureReason.POISONED
+            error = f"failed {attempts} times, parked (retry with POST /runs/retry); last: {error}"
+        log.warning("extraction failed", run_id=claim.run_id, error=error, reason=reason)
+        await self._db(self._store.fail_run, claim.run_id, error, reason, failure.cost)
+
+    async def _db(self, step: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """A store step in a thread, retried with backoff while the database is unavailable."""
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type(DatabaseUnavailableError),
+            wait=wait_exponential(multiplier=0.1, max=5.0),
+            stop=stop_after_delay(self._settings.database_retry_s),
+            reraise=True,
         )
+        async for attempt in retrying:
+            with attempt:
+                return await anyio.to_thread.run_sync(lambda: step(*args, **kwargs))
+        raise AssertionError("unreachable: tenacity re-raises the last error")
+
+
+def _internal(exc: BaseException) -> str:
+    return f"internal error: {type(exc).__name__}: {str(exc)[:300]}"
+
+
+def _with_wall(cost: Accounting, started: float) -> Accounting:
+    return dataclasses.replace(cost, wall_seconds=time.perf_counter() - started)
+
+
+def _unusable_reason(result: PipelineResult) -> str:
+    reasons = Counter(
+        d.reason.removeprefix(UNUSABLE)
+        for d in result.extraction.dropped
+        if d.reason.startswith(UNUSABLE)
+    )
+    what = reasons.most_common(1)[0][0] if reasons else "failed or unusable answers"
+    stats = result.stats
+    return f"{what} for {stats.unusable} of {stats.calls} LLM calls"

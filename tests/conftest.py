@@ -60,6 +60,8 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
         "workers": 1,
         "max_article_chars": 5_000,
         "max_batch_articles": 5,
+        "run_retry_backoff_s": 0,
+        "database_retry_s": 2,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

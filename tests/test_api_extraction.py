@@ -9,7 +9,8 @@ from litestar.testing import AsyncTestClient
 
 from service.app import create_app
 from service.store.database import create_db_engine
-from service.store.repository import ArticleInput, Store
+from service.store.repository import Store
+from service.store.runs import ArticleInput
 from tests.conftest import ARTICLE, make_settings, seed_script
 from tests.fake_llm import Answer, FakeLLM, OutputCut, event, facts
 
@@ -131,6 +132,9 @@ async def test_llm_down_fails_the_run_keeps_the_article_and_rerun_succeeds(
     body = first.json()
     assert first.status_code == 200
     assert body["run"]["status"] == "failed"
+    assert body["run"]["reason"] == "poisoned"
+    assert body["run"]["attempts"] == 3
+    assert "failed 3 times" in body["run"]["error"]
     assert "LLM endpoint failed" in body["run"]["error"]
     article_id = body["article_id"]
     stored = (await client.get(f"/articles/{article_id}")).json()
@@ -195,7 +199,8 @@ async def test_rerun_keeps_older_runs_queryable(client: AsyncTestClient[Any]) ->
 async def test_interrupted_run_is_finished_after_restart(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
     store = Store(create_db_engine(settings.database_url))
-    article_id, _, run_id = store.ingest(ArticleInput(text=ARTICLE), "fake-model", "extract.v1")
+    ingested = store.ingest(ArticleInput(text=ARTICLE), "fake-model", "extract.v1")
+    article_id, run_id = ingested.article_id, ingested.run_id
     assert run_id is not None
     assert store.claim_next_run("fake-model") is not None  # the crashed process had claimed it
     assert store.run_status(run_id) == "running"

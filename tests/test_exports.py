@@ -14,7 +14,8 @@ from litestar.testing import AsyncTestClient
 
 from service import exports
 from service.exports import EVENT_CSV_COLUMNS, ArticleMeta, CsvRow, event_row, fatalities
-from service.store.read_models import EventActorRead, EventRead, FigureRead, Page, Provenance
+from service.store.filters import Window
+from service.store.read_models import EventActorRead, EventRead, FigureRead, Provenance
 from tests.conftest import ARTICLE
 
 PROVENANCE = Provenance(run_id=7, model="m", prompt_version="extract.v1", schema_version="1")
@@ -150,22 +151,24 @@ def test_csv_text_quotes_and_blanks() -> None:
     assert values["event_date"] == values["fatalities"] == values["source"] == ""
 
 
-def test_all_pages_follows_cursors_and_jsonl_skips_empty_pages() -> None:
-    pages = {
-        None: Page[FigureRead](items=[make_figure("killed", 1)], next_cursor="a"),
-        "a": Page[FigureRead](items=[], next_cursor="b"),
-        "b": Page[FigureRead](items=[make_figure("killed", 2)], next_cursor=None),
+def test_all_pages_follows_last_ids_and_jsonl_skips_empty_windows() -> None:
+    first, second = make_figure("killed", 1), make_figure("killed", 2)
+    second.id = 9
+    windows = {
+        0: Window[FigureRead](items=[first], more=True),
+        1: Window[FigureRead](items=[second], more=False),
     }
-    asked: list[str | None] = []
+    asked: list[int] = []
 
-    def fetch(cursor: str | None) -> Page[FigureRead]:
-        asked.append(cursor)
-        return pages[cursor]
+    def fetch(after: int) -> Window[FigureRead]:
+        asked.append(after)
+        return windows[after]
 
     chunks = list(exports.jsonl(exports.all_pages(fetch)))
-    assert asked == [None, "a", "b"]
+    assert asked == [0, 1]
     assert [json.loads(c)["low"] for c in chunks] == [1, 2]
     assert all(c.endswith("\n") and c.count("\n") == 1 for c in chunks)
+    assert list(exports.jsonl([Window[FigureRead](items=[], more=False)])) == []
 
 
 # -- endpoints ---------------------------------------------------------------------------------

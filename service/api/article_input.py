@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from service.errors import BadRequestError, PayloadTooLargeError, UnsupportedMediaError
 from service.extraction.dates import find_published_date
-from service.store.repository import ArticleInput
+from service.store.runs import ArticleInput
 
 T = TypeVar("T", bound=BaseModel)
 

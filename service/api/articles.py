@@ -18,6 +18,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 from service.api.article_input import ArticleIn, BatchIn, parse_article, parse_batch
 from service.api.filters import Cursor, Limit
 from service.api.openapi import openapi_schema_of
+from service.api.pages import decode_cursor, page
 from service.articles import ArticleService
 from service.settings import Settings
 from service.store.read_models import Accepted, ArticleRead, ArticleSummary, BatchAccepted, Page
@@ -122,7 +123,7 @@ class ArticleController(Controller):
     def list_articles(
         self, store: NamedDependency[Store], cursor: Cursor = None, limit: Limit = 50
     ) -> Page[ArticleSummary]:
-        return store.list_articles(cursor, limit)
+        return page(store.list_articles(decode_cursor(cursor), limit))
 
     @get(
         "/{article_id:int}",

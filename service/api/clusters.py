@@ -9,6 +9,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, QueryParameter
 
 from service.api.filters import ActorId, Cursor, Limit
+from service.api.pages import decode_cursor, page
 from service.cross_article import (
     CampaignFilter,
     ClusterFilter,
@@ -86,7 +87,7 @@ class EventClusterController(Controller):
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> Page[EventClusterRead]:
-        return views.list_clusters(cluster_filter, cursor, limit)
+        return page(views.list_clusters(cluster_filter, decode_cursor(cursor), limit))
 
     @get(
         "/{cluster_id:int}",
@@ -127,7 +128,7 @@ class CampaignController(Controller):
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> Page[CampaignRead]:
-        return views.list_campaigns(campaign_filter, cursor, limit)
+        return page(views.list_campaigns(campaign_filter, decode_cursor(cursor), limit))
 
 
 class FigureGroupController(Controller):
@@ -151,4 +152,4 @@ class FigureGroupController(Controller):
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> Page[FigureGroupRead]:
-        return views.list_figure_groups(figure_group_filter, cursor, limit)
+        return page(views.list_figure_groups(figure_group_filter, decode_cursor(cursor), limit))

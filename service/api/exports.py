@@ -16,13 +16,13 @@ from litestar.response import Stream
 
 from service import exports
 from service.api.filters import FILTERS
-from service.store.repository import (
+from service.store.filters import (
     ActorFilter,
     CanonicalActorFilter,
     EventFilter,
     FigureFilter,
-    Store,
 )
+from service.store.repository import Store
 
 CSV = "text/csv"
 NDJSON = "application/x-ndjson"

@@ -17,7 +17,7 @@ from service.extraction.taxonomy import (
     Qualifier,
     SubEventType,
 )
-from service.store.repository import (
+from service.store.filters import (
     ActorFilter,
     CanonicalActorFilter,
     EventFilter,

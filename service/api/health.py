@@ -1,14 +1,31 @@
 from __future__ import annotations
 
+from urllib.parse import urlsplit, urlunsplit
+
 import anyio.to_thread
 import httpx
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
+from service.errors import DatabaseUnavailableError
 from service.settings import Settings
-from service.store.read_models import Health, Readiness
+from service.store.read_models import Health, QueueStats, Readiness, Workers
 from service.store.repository import Store
+from service.worker import ExtractionWorkers
+
+RETRY_AFTER_S = 5
+
+
+def redact(url: str) -> str:
+    """``url`` without the user and password it may carry."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, f"***@{host}", parts.path, parts.query, parts.fragment))
 
 
 class HealthController(Controller):
@@ -19,19 +36,34 @@ class HealthController(Controller):
     async def health(self) -> Health:
         return Health(status="ok")
 
-    @get("/ready", operation_id="ready", summary="Database and LLM endpoint reachable")
+    @get(
+        "/ready",
+        operation_id="ready",
+        summary="Database writable, workers alive, queue depth, LLM endpoint reachable",
+        description="503 (with Retry-After) when the database cannot be written, a worker is "
+        "dead or the LLM endpoint does not answer; each part is reported separately.",
+    )
     async def ready(
         self,
         store: NamedDependency[Store],
+        workers: NamedDependency[ExtractionWorkers],
         settings: NamedDependency[Settings],
         llm_base_url: NamedDependency[str],
         llm_http: NamedDependency[httpx.AsyncClient],
     ) -> Response[Readiness]:
         try:
-            await anyio.to_thread.run_sync(store.ping)
+            await anyio.to_thread.run_sync(store.check_writable)
             database = "ok"
-        except Exception as exc:
+        except DatabaseUnavailableError as exc:
             database = f"error: {exc}"
+        except Exception as exc:
+            database = f"error: {type(exc).__name__}"
+        try:
+            queue = await anyio.to_thread.run_sync(store.queue_stats)
+        except Exception:
+            queue = QueueStats(pending=-1, running=-1, failed=-1, oldest_pending_age_s=None)
+        states = workers.states()
+        alive = sum(state.alive for state in states)
         try:
             answer = await llm_http.get(
                 f"{llm_base_url.rstrip('/')}/models",
@@ -40,15 +72,18 @@ class HealthController(Controller):
             )
             llm = "ok" if answer.status_code < 400 else f"error: HTTP {answer.status_code}"
         except httpx.HTTPError as exc:
-            llm = f"error: {type(exc).__name__}: {exc}"
-        ok = database == "ok" and llm == "ok"
+            llm = f"error: {type(exc).__name__}"
+        ok = database == "ok" and llm == "ok" and alive == len(states)
         return Response(
             Readiness(
                 status="ok" if ok else "unavailable",
                 database=database,
+                workers=Workers(alive=alive, expected=len(states), workers=states),
+                queue=queue,
                 llm=llm,
-                llm_base_url=llm_base_url,
+                llm_base_url=redact(llm_base_url),
                 model=settings.llm_model,
             ),
             status_code=HTTP_200_OK if ok else HTTP_503_SERVICE_UNAVAILABLE,
+            headers=None if ok else {"Retry-After": str(RETRY_AFTER_S)},
         )

@@ -8,6 +8,13 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 
 from service.api.filters import FILTERS, Cursor, Limit
+from service.api.pages import decode_cursor, page
+from service.store.filters import (
+    ActorFilter,
+    CanonicalActorFilter,
+    EventFilter,
+    FigureFilter,
+)
 from service.store.read_models import (
     ActorRead,
     CanonicalActorDetail,
@@ -16,13 +23,7 @@ from service.store.read_models import (
     FigureRead,
     Page,
 )
-from service.store.repository import (
-    ActorFilter,
-    CanonicalActorFilter,
-    EventFilter,
-    FigureFilter,
-    Store,
-)
+from service.store.repository import Store
 
 
 class EventController(Controller):
@@ -43,7 +44,7 @@ class EventController(Controller):
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> Page[EventRead]:
-        return store.list_events(event_filter, cursor, limit)
+        return page(store.list_events(event_filter, decode_cursor(cursor), limit))
 
 
 class ActorController(Controller):
@@ -66,7 +67,9 @@ class ActorController(Controller):
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> Page[CanonicalActorRead]:
-        return store.list_canonical_actors(canonical_actor_filter, cursor, limit)
+        return page(
+            store.list_canonical_actors(canonical_actor_filter, decode_cursor(cursor), limit)
+        )
 
     @get(
         "/{actor_id:int}",
@@ -100,7 +103,7 @@ class ActorMentionController(Controller):
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> Page[ActorRead]:
-        return store.list_actors(actor_filter, cursor, limit)
+        return page(store.list_actors(actor_filter, decode_cursor(cursor), limit))
 
 
 class FigureController(Controller):
@@ -121,4 +124,4 @@ class FigureController(Controller):
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> Page[FigureRead]:
-        return store.list_figures(figure_filter, cursor, limit)
+        return page(store.list_figures(figure_filter, decode_cursor(cursor), limit))

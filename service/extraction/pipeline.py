@@ -178,7 +178,7 @@ class ExtractionPipeline:
                     )
                 except LLMOutputError as error:
                     # One unusable answer costs its sentence, not the article's other records.
-                    failed = CallStats(calls=1)
+                    failed = CallStats(calls=1, unusable=1)
                     if numbers:
                         return Outcome(value=SentenceAnswer(), stats=failed, dropped=[str(error)])
                     return Outcome(value=SentenceLabels(), stats=failed, dropped=[str(error)])
@@ -238,6 +238,7 @@ class ExtractionPipeline:
                     answer = await self._ask_actor_type(messages)
                 except LLMOutputError as error:
                     outcome.dropped.append(str(error))
+                    outcome.stats.add(CallStats(calls=1, unusable=1))
                     continue
                 outcome.stats.add(answer.stats)
                 learned[key] = answer.value.type
@@ -263,6 +264,7 @@ class ExtractionPipeline:
                 builder.dropped.append(
                     Dropped(sentence=actor.sentence_index, kind="model output", reason=str(error))
                 )
+                stats.add(CallStats(calls=1, unusable=1))
                 continue
             stats.add(outcome.stats)
             actor.actor_type = outcome.value.type

@@ -24,6 +24,9 @@ from service.extraction.taxonomy import (
 )
 
 SCHEMA_VERSION = "1"
+# No count of people or things in a conflict report comes near this; a larger number is a typo
+# or an attack on the store (an integer column holds at most 2**63 - 1), and is dropped.
+MAX_FIGURE = 10_000_000_000
 
 NonEmpty = Annotated[str, Field(min_length=1)]
 
@@ -94,8 +97,8 @@ class FigureRecord(Grounded):
 
     category: FigureCategory
     population: str | None = None
-    low: int | None = Field(default=None, ge=0)
-    high: int | None = Field(default=None, ge=0)
+    low: int | None = Field(default=None, ge=0, le=MAX_FIGURE)
+    high: int | None = Field(default=None, ge=0, le=MAX_FIGURE)
     qualifier: Qualifier
     reported_by: str | None = None
     event: int | None = Field(default=None, ge=0, description="Index into the events list.")

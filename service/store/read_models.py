@@ -127,12 +127,42 @@ class Health(BaseModel):
     status: str
 
 
+class QueueStats(BaseModel):
+    pending: int
+    running: int
+    failed: int
+    oldest_pending_age_s: float | None = Field(
+        description="Seconds the oldest pending run has waited; null when none is pending"
+    )
+
+
+class WorkerState(BaseModel):
+    name: str
+    alive: bool
+    restarts: int = Field(description="Times the supervisor restarted this worker after a crash")
+    run_id: int | None = Field(description="The run it is extracting now")
+    idle_s: float = Field(description="Seconds since the worker last went round its loop")
+
+
+class Workers(BaseModel):
+    alive: int
+    expected: int
+    workers: list[WorkerState]
+
+
 class Readiness(BaseModel):
-    status: str
-    database: str
+    status: str = Field(description="ok, or unavailable when any part below is not ok")
+    database: str = Field(description="ok when a write transaction can be opened")
+    workers: Workers
+    queue: QueueStats
     llm: str
-    llm_base_url: str
+    llm_base_url: str = Field(description="Credentials in the URL are redacted")
     model: str
+
+
+class RetriedRuns(BaseModel):
+    retried: int
+    run_ids: list[int]
 
 
 class ArticleRef(BaseModel):

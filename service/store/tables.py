@@ -20,6 +20,18 @@ class RunStatus(StrEnum):
     FAILED = "failed"
 
 
+class FailureReason(StrEnum):
+    """Why a run failed, or why it went back to the queue. Transient ones are retried
+    automatically (with backoff) until the run has had ``run_max_attempts`` attempts."""
+
+    LLM_UNAVAILABLE = "llm_unavailable"  # transient: endpoint down, timeout, 5xx
+    LLM_UNUSABLE = "llm_unusable"  # most calls answered output that could not be used
+    DATABASE_BUSY = "database_busy"  # transient: locked or unwritable database
+    INTERRUPTED = "interrupted"  # transient: the service stopped while the run was running
+    INTERNAL = "internal"  # a bug, or records that cannot be stored
+    POISONED = "poisoned"  # failed ``run_max_attempts`` times: parked until retried by hand
+
+
 class ArticleBase(SQLModel):
     title: str | None = None
     url: str | None = None
@@ -38,6 +50,9 @@ class ExtractionRunBase(SQLModel):
     status: RunStatus = Field(default=RunStatus.PENDING)
     attempts: int = 0
     error: str | None = None
+    reason: FailureReason | None = None
+    llm_calls_unusable: int = 0
+    next_attempt_at: dt.datetime | None = None
     model: str
     prompt_version: str
     schema_version: str

@@ -1,0 +1,101 @@
+"""What the read queries can be narrowed by, and the windows of rows they answer with.
+
+Cursors are the API's business (service/api/pages.py): the store takes the last id seen and
+answers a window of rows plus whether more follow.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
+
+from sqlalchemy import func
+
+from service.store.tables import FailureReason, RunStatus
+
+
+class _Identified(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+R = TypeVar("R", bound=_Identified)
+
+
+@dataclass(frozen=True)
+class Window(Generic[R]):
+    """Rows in id order after a given id; ``more``: another window follows."""
+
+    items: list[R]
+    more: bool
+
+    @property
+    def last_id(self) -> int | None:
+        return self.items[-1].id if self.items else None
+
+
+def window(rows: list[R], limit: int | None) -> Window[R]:
+    """``rows`` read with ``fetch(limit)``: one more than a window shows tells whether more
+    follow."""
+    if limit is None:
+        return Window(items=rows, more=False)
+    return Window(items=rows[:limit], more=len(rows) > limit)
+
+
+def fetch(limit: int | None) -> int | None:
+    return None if limit is None else limit + 1
+
+
+def contains(column: Any, value: str) -> Any:
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return func.lower(column).like(f"%{escaped.lower()}%", escape="\\")
+
+
+@dataclass(frozen=True, slots=True)
+class EventFilter:
+    article_id: int | None = None
+    run_id: int | None = None
+    event_type: str | None = None
+    sub_event_type: str | None = None
+    actor: str | None = None
+    actor_id: int | None = None  # a canonical actor
+    location: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    reported_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ActorFilter:
+    article_id: int | None = None
+    run_id: int | None = None
+    name: str | None = None
+    actor_type: str | None = None
+    canonical_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CanonicalActorFilter:
+    name: str | None = None  # the canonical name or any alias contains it
+    actor_type: str | None = None
+    article_id: int | None = None  # named in this article
+    generic: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FigureFilter:
+    article_id: int | None = None
+    run_id: int | None = None
+    event_id: int | None = None
+    category: str | None = None
+    qualifier: str | None = None
+    reported_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RunFilter:
+    status: RunStatus | None = None
+    article_id: int | None = None
+    since: dt.datetime | None = None  # created at or after
+    reason: FailureReason | None = None

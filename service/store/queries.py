@@ -1,0 +1,370 @@
+"""Filtered reads of articles and records: each article's latest successful run by default,
+any run with ``run_id``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import case, func, or_
+from sqlalchemy import select as sa_select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from service.errors import NotFoundError
+from service.store.filters import (
+    ActorFilter,
+    CanonicalActorFilter,
+    EventFilter,
+    FigureFilter,
+    Window,
+    contains,
+    fetch,
+)
+from service.store.read_models import (
+    ActorRead,
+    ArticleRead,
+    ArticleRef,
+    ArticleSummary,
+    CanonicalActorDetail,
+    CanonicalActorRead,
+    EventActorRead,
+    EventRead,
+    FigureRead,
+    Provenance,
+)
+from service.store.runs import run_read
+from service.store.tables import (
+    Actor,
+    ActorLink,
+    Article,
+    CanonicalActor,
+    Event,
+    EventActor,
+    ExtractionRun,
+    Figure,
+    RunStatus,
+)
+
+
+class Queries:
+    engine: Engine
+
+    def get_article(self, article_id: int) -> ArticleRead:
+        with Session(self.engine) as session:
+            article = session.get(Article, article_id)
+            if article is None:
+                raise NotFoundError(f"article {article_id} does not exist")
+            runs = session.exec(
+                select(ExtractionRun)
+                .where(ExtractionRun.article_id == article_id)
+                .order_by(col(ExtractionRun.id))
+            ).all()
+            succeeded = [r for r in runs if r.status == RunStatus.SUCCEEDED]
+            shown = succeeded[-1].id if succeeded else None
+            events = actors = figures = []
+            if shown is not None:
+                events = self._events(session, EventFilter(run_id=shown), 0, None).items
+                actors = self._actors(session, ActorFilter(run_id=shown), 0, None).items
+                figures = self._figures(session, FigureFilter(run_id=shown), 0, None).items
+            return ArticleRead(
+                **_summary(article, runs[-1] if runs else None).model_dump(),
+                text=article.text,
+                runs=[run_read(r) for r in runs],
+                events=events,
+                actors=actors,
+                figures=figures,
+            )
+
+    def article_refs(self, article_ids: set[int]) -> dict[int, ArticleRef]:
+        with Session(self.engine) as session:
+            columns: list[Any] = [Article.id, Article.title, Article.source, Article.url]
+            columns.append(Article.published_date)
+            query = sa_select(*columns).where(col(Article.id).in_(article_ids))
+            rows = session.execute(query).all()
+            return {
+                row[0]: ArticleRef(
+                    article_id=row[0],
+                    title=row[1],
+                    source=row[2],
+                    url=row[3],
+                    published_date=row[4],
+                )
+                for row in rows
+                if row[0] is not None
+            }
+
+    def generic_actor_ids(self) -> set[int]:
+        """Canonical actors kept to one article ('rebels'): never shared across articles."""
+        with Session(self.engine) as session:
+            rows = session.exec(
+                select(CanonicalActor.id).where(col(CanonicalActor.article_id).is_not(None))
+            ).all()
+            return {row for row in rows if row is not None}
+
+    def list_articles(self, after: int, limit: int) -> Window[ArticleSummary]:
+        with Session(self.engine) as session:
+            rows = session.exec(
+                select(Article)
+                .where(col(Article.id) > after)
+                .order_by(col(Article.id))
+                .limit(fetch(limit))
+            ).all()
+            latest = _latest_runs(session, [r.id for r in rows[:limit] if r.id is not None])
+            items = [_summary(a, latest.get(a.id or 0)) for a in rows[:limit]]
+            return Window(items=items, more=len(rows) > len(items))
+
+    def list_events(self, f: EventFilter, after: int, limit: int) -> Window[EventRead]:
+        with Session(self.engine) as session:
+            return self._events(session, f, after, limit)
+
+    def list_actors(self, f: ActorFilter, after: int, limit: int) -> Window[ActorRead]:
+        with Session(self.engine) as session:
+            return self._actors(session, f, after, limit)
+
+    def list_figures(self, f: FigureFilter, after: int, limit: int) -> Window[FigureRead]:
+        with Session(self.engine) as session:
+            return self._figures(session, f, after, limit)
+
+    @staticmethod
+    def _current_runs() -> Any:
+        """The latest succeeded run of each article: what list endpoints show by default."""
+        return (
+            select(func.max(ExtractionRun.id))
+            .where(ExtractionRun.status == RunStatus.SUCCEEDED)
+            .group_by(col(ExtractionRun.article_id))
+        )
+
+    def _scope(self, stmt: Any, table: Any, article_id: int | None, run_id: int | None) -> Any:
+        if run_id is not None:
+            stmt = stmt.where(table.run_id == run_id)
+        else:
+            stmt = stmt.where(col(table.run_id).in_(self._current_runs()))
+        if article_id is not None:
+            stmt = stmt.where(table.article_id == article_id)
+        return stmt
+
+    def _events(
+        self, session: Session, f: EventFilter, after: int, limit: int | None
+    ) -> Window[EventRead]:
+        stmt = select(Event, ExtractionRun).join(
+            ExtractionRun, col(Event.run_id) == col(ExtractionRun.id)
+        )
+        stmt = self._scope(stmt, Event, f.article_id, f.run_id).where(col(Event.id) > after)
+        if f.event_type:
+            stmt = stmt.where(Event.event_type == f.event_type)
+        if f.sub_event_type:
+            stmt = stmt.where(Event.sub_event_type == f.sub_event_type)
+        if f.location:
+            stmt = stmt.where(contains(Event.location, f.location))
+        if f.reported_by:
+            stmt = stmt.where(contains(Event.reported_by, f.reported_by))
+        if f.date_from:
+            stmt = stmt.where(col(Event.date) >= f.date_from)
+        if f.date_to:
+            stmt = stmt.where(col(Event.date) <= f.date_to)
+        if f.actor:
+            linked = (
+                select(EventActor.event_id)
+                .join(Actor, col(Actor.id) == col(EventActor.actor_id))
+                .where(contains(Actor.name, f.actor))
+            )
+            stmt = stmt.where(col(Event.id).in_(linked))
+        if f.actor_id is not None:
+            linked = (
+                select(EventActor.event_id)
+                .join(ActorLink, col(ActorLink.actor_id) == col(EventActor.actor_id))
+                .where(ActorLink.canonical_id == f.actor_id)
+            )
+            stmt = stmt.where(col(Event.id).in_(linked))
+        rows = session.exec(stmt.order_by(col(Event.id)).limit(fetch(limit))).all()
+        ids = [event.id for event, _ in rows[:limit]]
+        links: dict[int, list[EventActorRead]] = {}
+        if ids:
+            for link, actor, canonical in session.exec(
+                select(EventActor, Actor, CanonicalActor)
+                .join(Actor, col(Actor.id) == col(EventActor.actor_id))
+                .outerjoin(ActorLink, col(ActorLink.actor_id) == col(Actor.id))
+                .outerjoin(CanonicalActor, col(CanonicalActor.id) == col(ActorLink.canonical_id))
+                .where(col(EventActor.event_id).in_(ids))
+                .order_by(col(EventActor.id))
+            ).all():
+                links.setdefault(link.event_id, []).append(
+                    EventActorRead(
+                        actor_id=actor.id or 0,
+                        name=actor.name,
+                        actor_type=actor.actor_type,
+                        role=link.role,
+                        canonical_id=canonical.id if canonical else None,
+                        canonical_name=canonical.name if canonical else None,
+                    )
+                )
+        items = [
+            EventRead(
+                **event.model_dump(exclude={"run_id"}),
+                actors=links.get(event.id or 0, []),
+                provenance=_provenance(run),
+            )
+            for event, run in rows[:limit]
+        ]
+        return Window(items=items, more=len(rows) > len(items))
+
+    def _actors(
+        self, session: Session, f: ActorFilter, after: int, limit: int | None
+    ) -> Window[ActorRead]:
+        stmt = (
+            select(Actor, ExtractionRun, ActorLink.canonical_id)
+            .join(ExtractionRun, col(Actor.run_id) == col(ExtractionRun.id))
+            .outerjoin(ActorLink, col(ActorLink.actor_id) == col(Actor.id))
+        )
+        stmt = self._scope(stmt, Actor, f.article_id, f.run_id).where(col(Actor.id) > after)
+        if f.name:
+            stmt = stmt.where(contains(Actor.name, f.name))
+        if f.actor_type:
+            stmt = stmt.where(Actor.actor_type == f.actor_type)
+        if f.canonical_id is not None:
+            stmt = stmt.where(ActorLink.canonical_id == f.canonical_id)
+        rows = session.exec(stmt.order_by(col(Actor.id)).limit(fetch(limit))).all()
+        items = [
+            ActorRead(
+                **actor.model_dump(exclude={"run_id"}),
+                canonical_id=canonical_id,
+                provenance=_provenance(run),
+            )
+            for actor, run, canonical_id in rows[:limit]
+        ]
+        return Window(items=items, more=len(rows) > len(items))
+
+    def list_canonical_actors(
+        self, f: CanonicalActorFilter, after: int, limit: int
+    ) -> Window[CanonicalActorRead]:
+        with Session(self.engine) as session:
+            return self._canonical(session, f, after, limit)
+
+    def get_canonical_actor(self, canonical_id: int) -> CanonicalActorDetail:
+        with Session(self.engine) as session:
+            found = self._canonical(session, CanonicalActorFilter(), canonical_id - 1, 1).items
+            if not found or found[0].id != canonical_id:
+                raise NotFoundError(
+                    f"actor {canonical_id} does not exist or no current extraction names it"
+                )
+            mentions = self._actors(session, ActorFilter(canonical_id=canonical_id), 0, None)
+            events = self._events(session, EventFilter(actor_id=canonical_id), 0, None)
+            return CanonicalActorDetail(
+                **found[0].model_dump(), mentions=mentions.items, events=events.items
+            )
+
+    def _canonical(
+        self, session: Session, f: CanonicalActorFilter, after: int, limit: int | None
+    ) -> Window[CanonicalActorRead]:
+        """Canonical actors named in the current runs, with their counts and aliases."""
+        current = (
+            select(ActorLink.canonical_id, Actor.id, Actor.article_id, Actor.name)
+            .join(Actor, col(Actor.id) == col(ActorLink.actor_id))
+            .where(col(Actor.run_id).in_(self._current_runs()))
+            .subquery()
+        )
+        stmt = (
+            select(
+                CanonicalActor,
+                func.count(current.c.id),
+                func.count(func.distinct(current.c.article_id)),
+            )
+            .join(current, current.c.canonical_id == col(CanonicalActor.id))
+            .where(col(CanonicalActor.id) > after)
+            .group_by(col(CanonicalActor.id))
+        )
+        if f.actor_type:
+            stmt = stmt.where(CanonicalActor.actor_type == f.actor_type)
+        if f.generic is not None:
+            generic = col(CanonicalActor.article_id).is_not(None)
+            stmt = stmt.where(generic if f.generic else ~generic)
+        if f.article_id is not None:
+            stmt = stmt.having(
+                func.sum(case((current.c.article_id == f.article_id, 1), else_=0)) > 0
+            )
+        if f.name:
+            named = (
+                select(ActorLink.canonical_id)
+                .join(Actor, col(Actor.id) == col(ActorLink.actor_id))
+                .where(contains(Actor.name, f.name))
+            )
+            stmt = stmt.where(
+                or_(contains(CanonicalActor.name, f.name), col(CanonicalActor.id).in_(named))
+            )
+        rows = session.exec(stmt.order_by(col(CanonicalActor.id)).limit(fetch(limit))).all()
+        ids = [row.id for row, _, _ in rows[:limit]]
+        aliases: dict[int, list[str]] = {}
+        if ids:
+            for canonical_id, name, _ in session.exec(
+                select(current.c.canonical_id, current.c.name, func.count(current.c.id))
+                .where(current.c.canonical_id.in_(ids))
+                .group_by(current.c.canonical_id, current.c.name)
+                .order_by(current.c.canonical_id, func.count(current.c.id).desc(), current.c.name)
+            ).all():
+                aliases.setdefault(canonical_id, []).append(name)
+        items = [
+            CanonicalActorRead(
+                **row.model_dump(exclude={"created_at"}),
+                generic=row.article_id is not None,
+                aliases=aliases.get(row.id or 0, []),
+                mention_count=mentions,
+                article_count=articles,
+            )
+            for row, mentions, articles in rows[:limit]
+        ]
+        return Window(items=items, more=len(rows) > len(items))
+
+    def _figures(
+        self, session: Session, f: FigureFilter, after: int, limit: int | None
+    ) -> Window[FigureRead]:
+        stmt = select(Figure, ExtractionRun).join(
+            ExtractionRun, col(Figure.run_id) == col(ExtractionRun.id)
+        )
+        stmt = self._scope(stmt, Figure, f.article_id, f.run_id).where(col(Figure.id) > after)
+        if f.event_id is not None:
+            stmt = stmt.where(Figure.event_id == f.event_id)
+        if f.category:
+            stmt = stmt.where(Figure.category == f.category)
+        if f.qualifier:
+            stmt = stmt.where(Figure.qualifier == f.qualifier)
+        if f.reported_by:
+            stmt = stmt.where(contains(Figure.reported_by, f.reported_by))
+        rows = session.exec(stmt.order_by(col(Figure.id)).limit(fetch(limit))).all()
+        items = [
+            FigureRead(**figure.model_dump(exclude={"run_id"}), provenance=_provenance(run))
+            for figure, run in rows[:limit]
+        ]
+        return Window(items=items, more=len(rows) > len(items))
+
+    def ping(self) -> None:
+        with Session(self.engine) as session:
+            session.exec(select(1)).one()
+
+
+def _provenance(run: ExtractionRun) -> Provenance:
+    return Provenance(
+        run_id=run.id or 0,
+        model=run.model,
+        prompt_version=run.prompt_version,
+        schema_version=run.schema_version,
+    )
+
+
+def _summary(article: Article, latest: ExtractionRun | None) -> ArticleSummary:
+    return ArticleSummary(
+        **article.model_dump(exclude={"text"}),
+        chars=len(article.text),
+        latest_run=run_read(latest) if latest else None,
+    )
+
+
+def _latest_runs(session: Session, article_ids: list[int]) -> dict[int, ExtractionRun]:
+    if not article_ids:
+        return {}
+    newest = (
+        select(func.max(ExtractionRun.id))
+        .where(col(ExtractionRun.article_id).in_(article_ids))
+        .group_by(col(ExtractionRun.article_id))
+    )
+    runs = session.exec(select(ExtractionRun).where(col(ExtractionRun.id).in_(newest))).all()
+    return {run.article_id: run for run in runs}

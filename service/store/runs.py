@@ -1,0 +1,380 @@
+"""Articles in, runs through the queue: intake, claiming, requeueing, failing and retrying."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from service.errors import NotFoundError
+from service.extraction.records import SCHEMA_VERSION
+from service.store.filters import RunFilter, Window, fetch, window
+from service.store.read_models import QueueStats, RunRead
+from service.store.tables import Article, ExtractionRun, FailureReason, RunStatus, utcnow
+
+ERROR_CHARS = 1000
+
+
+def normalise_text(text: str) -> str:
+    """The stored form of an article: offsets index this exact string."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(normalise_text(text).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleInput:
+    text: str
+    title: str | None = None
+    url: str | None = None
+    source: str | None = None
+    published_date: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Ingested:
+    article_id: int
+    created: bool
+    run_id: int | None  # the new run, or the article's latest one
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    run_id: int
+    attempts: int  # this one included
+    prompt_version: str
+    article: Article
+
+
+@dataclass(frozen=True, slots=True)
+class Accounting:
+    """What a run cost, stored on it whether it succeeded or failed."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    llm_calls: int = 0
+    llm_calls_unusable: int = 0
+    retries: int = 0
+    llm_seconds: float = 0.0
+    wall_seconds: float = 0.0
+
+
+def new_run(article_id: int, model: str, prompt_version: str) -> ExtractionRun:
+    return ExtractionRun(
+        article_id=article_id,
+        model=model,
+        prompt_version=prompt_version,
+        schema_version=SCHEMA_VERSION,
+    )
+
+
+def account(run: ExtractionRun, cost: Accounting) -> None:
+    run.finished_at = utcnow()
+    run.prompt_tokens = cost.prompt_tokens
+    run.completion_tokens = cost.completion_tokens
+    run.llm_calls = cost.llm_calls
+    run.llm_calls_unusable = cost.llm_calls_unusable
+    run.retries = cost.retries
+    run.llm_seconds = round(cost.llm_seconds, 3)
+    run.wall_seconds = round(cost.wall_seconds, 3)
+
+
+def run_read(run: ExtractionRun) -> RunRead:
+    detail = json.loads(run.dropped_detail) if run.dropped_detail else []
+    return RunRead(
+        **run.model_dump(exclude={"dropped_detail"}),
+        dropped_detail=detail,
+        status_url=f"/runs/{run.id}",
+    )
+
+
+def latest_run_id(session: Session, article_id: int) -> int | None:
+    return session.exec(
+        select(func.max(ExtractionRun.id)).where(ExtractionRun.article_id == article_id)
+    ).one()
+
+
+class RunQueue:
+    engine: Engine
+
+    # -- intake ------------------------------------------------------------------------------
+
+    def ingest(self, item: ArticleInput, model: str, prompt_version: str) -> Ingested:
+        [ingested] = self.ingest_many([item], model, prompt_version)
+        return ingested
+
+    def ingest_many(
+        self, items: list[ArticleInput], model: str, prompt_version: str
+    ) -> list[Ingested]:
+        """Store the articles (or find them by content hash) and queue a run for each new one,
+        all in one transaction: a failure stores none of them. Safe against a concurrent post
+        of the same text (the transaction is retried once and then finds it)."""
+        try:
+            return self._ingest(items, model, prompt_version)
+        except IntegrityError:
+            return self._ingest(items, model, prompt_version)
+
+    def _ingest(self, items: list[ArticleInput], model: str, prompt_version: str) -> list[Ingested]:
+        results: list[Ingested] = []
+        runs: list[tuple[int, ExtractionRun]] = []
+        with Session(self.engine) as session:
+            known: dict[str, int] = {}
+            for item in items:
+                text = normalise_text(item.text)
+                digest = content_hash(text)
+                found = known.get(digest)
+                if found is None:
+                    found = session.exec(
+                        select(Article.id).where(Article.content_hash == digest)
+                    ).first()
+                if found is not None:
+                    results.append(Ingested(found, False, latest_run_id(session, found)))
+                    continue
+                article = Article(
+                    content_hash=digest,
+                    text=text,
+                    title=item.title,
+                    url=item.url,
+                    source=item.source,
+                    published_date=item.published_date,
+                )
+                session.add(article)
+                session.flush()
+                assert article.id is not None
+                known[digest] = article.id
+                run = new_run(article.id, model, prompt_version)
+                session.add(run)
+                runs.append((len(results), run))
+                results.append(Ingested(article.id, True, None))
+            session.commit()
+            for index, run in runs:
+                assert run.id is not None
+                results[index] = Ingested(results[index].article_id, True, run.id)
+        return results
+
+    def request_run(self, article_id: int, model: str, prompt_version: str) -> tuple[int, bool]:
+        """Queue a re-extraction; an already queued or running one is returned instead."""
+        with Session(self.engine) as session:
+            if session.get(Article, article_id) is None:
+                raise NotFoundError(f"article {article_id} does not exist")
+            waiting = session.exec(
+                select(ExtractionRun.id).where(
+                    ExtractionRun.article_id == article_id,
+                    col(ExtractionRun.status).in_([RunStatus.PENDING, RunStatus.RUNNING]),
+                )
+            ).first()
+            if waiting is not None:
+                return waiting, False
+            run = new_run(article_id, model, prompt_version)
+            session.add(run)
+            session.commit()
+            assert run.id is not None
+            return run.id, True
+
+    # -- the queue ---------------------------------------------------------------------------
+
+    def requeue_interrupted(self, max_attempts: int) -> tuple[int, int]:
+        """Runs a stopped service left ``running`` go back to the queue, except those that
+        were interrupted ``max_attempts`` times: they are parked as poisoned (a run that kills
+        the service must not kill it again at every start). Returns (requeued, parked)."""
+        with Session(self.engine) as session:
+            parked = session.execute(
+                update(ExtractionRun)
+                .where(
+                    col(ExtractionRun.status) == RunStatus.RUNNING,
+                    col(ExtractionRun.attempts) >= max_attempts,
+                )
+                .values(
+                    status=RunStatus.FAILED,
+                    reason=FailureReason.POISONED,
+                    error=f"the service stopped during each of {max_attempts} attempts; "
+                    "parked, retry it with POST /runs/retry",
+                    finished_at=utcnow(),
+                )
+            )
+            requeued = session.execute(
+                update(ExtractionRun)
+                .where(col(ExtractionRun.status) == RunStatus.RUNNING)
+                .values(
+                    status=RunStatus.PENDING,
+                    reason=FailureReason.INTERRUPTED,
+                    error="the service stopped during the run; requeued",
+                )
+            )
+            session.commit()
+            return (
+                int(requeued.rowcount or 0),  # type: ignore[attr-defined]
+                int(parked.rowcount or 0),  # type: ignore[attr-defined]
+            )
+
+    def claim_next_run(self, model: str) -> Claim | None:
+        """Atomically move the oldest due pending run to running, recording the model that
+        will serve it; return it with its article."""
+        with Session(self.engine) as session:
+            while True:
+                now = utcnow()
+                run_id = session.exec(
+                    select(ExtractionRun.id)
+                    .where(
+                        ExtractionRun.status == RunStatus.PENDING,
+                        (col(ExtractionRun.next_attempt_at).is_(None))
+                        | (col(ExtractionRun.next_attempt_at) <= now),
+                    )
+                    .order_by(col(ExtractionRun.id))
+                    .limit(1)
+                ).first()
+                if run_id is None:
+                    return None
+                claimed = session.execute(
+                    update(ExtractionRun)
+                    .where(
+                        col(ExtractionRun.id) == run_id,
+                        col(ExtractionRun.status) == RunStatus.PENDING,
+                    )
+                    .values(
+                        status=RunStatus.RUNNING,
+                        model=model,
+                        attempts=ExtractionRun.attempts + 1,
+                        started_at=now,
+                        next_attempt_at=None,
+                    )
+                )
+                session.commit()
+                if claimed.rowcount:  # type: ignore[attr-defined]
+                    run = session.get(ExtractionRun, run_id)
+                    assert run is not None
+                    article = session.get(Article, run.article_id)
+                    assert article is not None
+                    session.expunge(article)
+                    return Claim(run_id, run.attempts, run.prompt_version, article)
+
+    def requeue_run(
+        self, run_id: int, error: str, reason: FailureReason, retry_at: dt.datetime
+    ) -> None:
+        """A transient failure: back to the queue, due again at ``retry_at``."""
+        with Session(self.engine) as session:
+            run = session.get(ExtractionRun, run_id)
+            if run is None:
+                return
+            run.status = RunStatus.PENDING
+            run.error = error[:ERROR_CHARS]
+            run.reason = reason
+            run.next_attempt_at = retry_at
+            session.add(run)
+            session.commit()
+
+    def fail_run(
+        self, run_id: int, error: str, reason: FailureReason, cost: Accounting | None = None
+    ) -> None:
+        with Session(self.engine) as session:
+            run = session.get(ExtractionRun, run_id)
+            if run is None:
+                return
+            account(run, cost or Accounting())
+            run.status = RunStatus.FAILED
+            run.error = error[:ERROR_CHARS]
+            run.reason = reason
+            run.next_attempt_at = None
+            session.add(run)
+            session.commit()
+
+    def retry_runs(self, f: RunFilter) -> list[int]:
+        """Failed runs matching ``f`` go back to the queue with a fresh attempt count; returns
+        their ids."""
+        with Session(self.engine) as session:
+            stmt = select(ExtractionRun.id).where(ExtractionRun.status == RunStatus.FAILED)
+            stmt = _filtered(
+                stmt, RunFilter(article_id=f.article_id, since=f.since, reason=f.reason)
+            )
+            ids = [i for i in session.exec(stmt).all() if i is not None]
+            if ids:
+                session.execute(
+                    update(ExtractionRun)
+                    .where(col(ExtractionRun.id).in_(ids))
+                    .values(
+                        status=RunStatus.PENDING,
+                        attempts=0,
+                        error=None,
+                        reason=None,
+                        next_attempt_at=None,
+                        started_at=None,
+                        finished_at=None,
+                    )
+                )
+            session.commit()
+            return ids
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def run_status(self, run_id: int) -> RunStatus:
+        with Session(self.engine) as session:
+            run = session.get(ExtractionRun, run_id)
+            if run is None:
+                raise NotFoundError(f"run {run_id} does not exist")
+            return run.status
+
+    def get_run(self, run_id: int) -> RunRead:
+        with Session(self.engine) as session:
+            run = session.get(ExtractionRun, run_id)
+            if run is None:
+                raise NotFoundError(f"run {run_id} does not exist")
+            return run_read(run)
+
+    def list_runs(self, f: RunFilter, after: int, limit: int) -> Window[RunRead]:
+        with Session(self.engine) as session:
+            stmt = _filtered(select(ExtractionRun), f).where(col(ExtractionRun.id) > after)
+            rows = session.exec(stmt.order_by(col(ExtractionRun.id)).limit(fetch(limit))).all()
+            return window([run_read(r) for r in rows], limit)
+
+    def queue_stats(self) -> QueueStats:
+        with Session(self.engine) as session:
+            counts = dict(
+                session.exec(
+                    select(ExtractionRun.status, func.count(col(ExtractionRun.id))).group_by(
+                        col(ExtractionRun.status)
+                    )
+                ).all()
+            )
+            oldest = session.exec(
+                select(func.min(ExtractionRun.created_at)).where(
+                    ExtractionRun.status == RunStatus.PENDING
+                )
+            ).one()
+        age = None
+        if oldest is not None:
+            if oldest.tzinfo is None:  # SQLite hands back naive UTC
+                oldest = oldest.replace(tzinfo=dt.UTC)
+            age = round(max((utcnow() - oldest).total_seconds(), 0.0), 1)
+        return QueueStats(
+            pending=int(counts.get(RunStatus.PENDING, 0)),
+            running=int(counts.get(RunStatus.RUNNING, 0)),
+            failed=int(counts.get(RunStatus.FAILED, 0)),
+            oldest_pending_age_s=age,
+        )
+
+    def check_writable(self) -> None:
+        """Take the write lock and roll back: raises when the database cannot be written."""
+        with Session(self.engine) as session:
+            session.execute(delete(ExtractionRun).where(col(ExtractionRun.id) == -1))
+            session.rollback()
+
+
+def _filtered(stmt: Any, f: RunFilter) -> Any:
+    if f.status is not None:
+        stmt = stmt.where(ExtractionRun.status == f.status)
+    if f.article_id is not None:
+        stmt = stmt.where(ExtractionRun.article_id == f.article_id)
+    if f.since is not None:
+        stmt = stmt.where(col(ExtractionRun.created_at) >= f.since)
+    if f.reason is not None:
+        stmt = stmt.where(ExtractionRun.reason == f.reason)
+    return stmt
