@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine, ExceptionContext, make_url
-from sqlmodel import SQLModel, create_engine
+from sqlmodel import create_engine
 
 from service.errors import DatabaseUnavailableError
-from service.store import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from service.store.migrate import upgrade
 
 _NOT_NOW = (
     "database is locked",
@@ -51,7 +51,7 @@ def _not_now(context: ExceptionContext) -> None:
 
 
 def create_db_engine(database_url: str, busy_timeout_ms: int = 5000) -> Engine:
-    """Create the engine, the database file's folder and the tables."""
+    """Create the engine and the database file's folder; bring the schema up to date."""
     url = make_url(database_url)
     connect_args: dict[str, Any] = {}
     if url.get_backend_name() == "sqlite":
@@ -62,5 +62,5 @@ def create_db_engine(database_url: str, busy_timeout_ms: int = 5000) -> Engine:
     if url.get_backend_name() == "sqlite":
         event.listen(engine, "connect", partial(_sqlite_pragmas, busy_timeout_ms))
     event.listen(engine, "handle_error", _not_now)
-    SQLModel.metadata.create_all(engine)
+    upgrade(engine)
     return engine

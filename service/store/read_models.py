@@ -13,6 +13,7 @@ from service.store.tables import (
     CanonicalActorBase,
     EventBase,
     ExtractionRunBase,
+    FailureReason,
     FigureBase,
 )
 
@@ -26,6 +27,9 @@ class Provenance(BaseModel):
 
 class RunRead(ExtractionRunBase):
     id: int
+    reason: FailureReason | None = Field(
+        default=None, description="Why the run failed, or why it went back to the queue"
+    )
     article_id: int
     dropped_detail: list[dict[str, object]] = Field(default_factory=list)
     status_url: str

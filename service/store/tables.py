@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -50,7 +50,8 @@ class ExtractionRunBase(SQLModel):
     status: RunStatus = Field(default=RunStatus.PENDING)
     attempts: int = 0
     error: str | None = None
-    reason: FailureReason | None = None
+    # A FailureReason value; stored as text so that a new reason needs no schema change.
+    reason: str | None = Field(default=None, sa_type=String(32))
     llm_calls_unusable: int = 0
     next_attempt_at: dt.datetime | None = None
     model: str
