@@ -50,7 +50,7 @@ async def test_a_database_made_by_main_at_26485eb_upgrades_in_place(tmp_path: Pa
         assert by_id[2]["status"] == by_id[3]["status"] == "succeeded"
         assert by_id[2]["attempts"] == 2  # the interrupted attempt, then this one
         articles = (await client.get("/articles")).json()["items"]
-        assert [a["title"] for a in articles][0] == "t"
+        assert articles[0]["title"] == "t"
         assert len(articles) == 3
     await http.aclose()
     engine = create_db_engine(settings.database_url)
