@@ -21,6 +21,7 @@ from service.errors import LLMOutputError, LLMUnavailableError
 from service.settings import InstructorMode, Settings
 
 T = TypeVar("T")
+MAX_TOKENS_PER_CALL = 10_000_000
 
 _MODES = {
     InstructorMode.TOOLS: instructor.Mode.TOOLS,
@@ -116,8 +117,8 @@ class StructuredLLM:
                 raw[:] = [answer]
             usage = getattr(response, "usage", None)
             if usage is not None:
-                stats.prompt_tokens += int(getattr(usage, "prompt_tokens", 0) or 0)
-                stats.completion_tokens += int(getattr(usage, "completion_tokens", 0) or 0)
+                stats.prompt_tokens += _tokens(getattr(usage, "prompt_tokens", 0))
+                stats.completion_tokens += _tokens(getattr(usage, "completion_tokens", 0))
 
         def on_parse_error(*_: Any, **__: Any) -> None:
             stats.retries += 1
@@ -164,6 +165,14 @@ class StructuredLLM:
             raise _unavailable(exc) from exc
         finally:
             stats.seconds = time.perf_counter() - started
+
+
+def _tokens(value: Any) -> int:
+    """A token count as the endpoint reported it, bounded: it is stored in an integer column."""
+    try:
+        return min(max(int(value or 0), 0), MAX_TOKENS_PER_CALL)
+    except (TypeError, ValueError, OverflowError):
+        return 0
 
 
 def _unavailable(exc: openai.APIError) -> LLMUnavailableError:

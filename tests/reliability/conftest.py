@@ -40,7 +40,8 @@ class BreakableLLM:
     completions: int = 0
 
     def client(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(transport=httpx.MockTransport(self.handle))
+        # Looked up per request, so a test can replace ``handle``.
+        return httpx.AsyncClient(transport=httpx.MockTransport(lambda r: self.handle(r)))
 
     async def handle(self, request: httpx.Request) -> httpx.Response:
         if not request.url.path.endswith("/chat/completions") or self.mode == "ok":

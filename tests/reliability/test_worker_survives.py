@@ -203,3 +203,26 @@ async def test_a_held_write_lock_delays_the_run_and_answers_503_meanwhile(
     assert run["id"] == run_id and run["status"] == "succeeded", run
     llm.handle = original  # type: ignore[method-assign]
     await assert_service_recovers(client, llm)
+
+
+async def test_absurd_token_counts_from_the_endpoint_cannot_poison_the_run(
+    client: AsyncTestClient[Any], llm: BreakableLLM
+) -> None:
+    original = llm.handle
+
+    async def huge_usage(request: Any) -> Any:
+        answer = await original(request)
+        if not request.url.path.endswith("/chat/completions"):
+            return answer
+        body = answer.json()
+        body["usage"] = {"prompt_tokens": 10**30, "completion_tokens": -5, "total_tokens": "x"}
+        return type(answer)(200, json=body)
+
+    llm.handle = huge_usage  # type: ignore[method-assign]
+    answer = await client.post("/articles?wait=10", json={"text": POISON})
+    run = answer.json()["run"]
+    assert run["status"] == "succeeded", run
+    assert run["prompt_tokens"] == run["llm_calls"] * 10_000_000
+    assert run["completion_tokens"] == 0
+    llm.handle = original  # type: ignore[method-assign]
+    await assert_service_recovers(client, llm)
