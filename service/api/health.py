@@ -4,6 +4,7 @@ import anyio.to_thread
 import httpx
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
 from service.settings import Settings
@@ -19,7 +20,16 @@ class HealthController(Controller):
     async def health(self) -> Health:
         return Health(status="ok")
 
-    @get("/ready", operation_id="ready", summary="Database and LLM endpoint reachable")
+    @get(
+        "/ready",
+        operation_id="ready",
+        summary="Database and LLM endpoint reachable",
+        responses={
+            HTTP_503_SERVICE_UNAVAILABLE: ResponseSpec(
+                Readiness, description="Database or LLM endpoint unreachable; see its fields."
+            )
+        },
+    )
     async def ready(
         self,
         store: NamedDependency[Store],
@@ -51,4 +61,5 @@ class HealthController(Controller):
                 model=settings.llm_model,
             ),
             status_code=HTTP_200_OK if ok else HTTP_503_SERVICE_UNAVAILABLE,
+            headers=None if ok else {"Retry-After": "10"},
         )
