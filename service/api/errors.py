@@ -65,7 +65,7 @@ def unavailable_handler(_: Request[Any, Any, Any], exc: ServiceUnavailableError)
 
 
 def _allowed(request: Request[Any, Any, Any], key: str) -> str:
-    """' (from A to B)' for a numeric parameter of the route or its dependencies, else ''."""
+    """' (allowed: A to B)' for a numeric parameter of the route or its dependencies, else ''."""
     handler = request.route_handler
     signatures = [handler.parsed_fn_signature]
     signatures += [d.parsed_fn_signature for d in handler.resolve_dependencies().values()]
@@ -78,7 +78,7 @@ def _allowed(request: Request[Any, Any, Any], key: str) -> str:
             if bounds.lt is not None and isinstance(high, int):
                 high -= 1
             if low is not None and high is not None:
-                return f" (from {low} to {high})"
+                return f" (allowed: {low} to {high})"
     return ""
 
 
