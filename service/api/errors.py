@@ -65,20 +65,15 @@ def unavailable_handler(_: Request[Any, Any, Any], exc: ServiceUnavailableError)
 
 
 def _allowed(request: Request[Any, Any, Any], key: str) -> str:
-    """' (allowed: A to B)' for a numeric parameter of the route or its dependencies, else ''."""
+    """' (allowed: A to B)' for a bounded parameter of the route or its dependencies, else ''."""
     handler = request.route_handler
     signatures = [handler.parsed_fn_signature]
     signatures += [d.parsed_fn_signature for d in handler.resolve_dependencies().values()]
     for signature in signatures:
         field = signature.parameters.get(key)
         bounds = field.kwarg_definition if field else None
-        if isinstance(bounds, KwargDefinition):
-            low = bounds.ge if bounds.ge is not None else bounds.gt
-            high = bounds.le if bounds.le is not None else bounds.lt
-            if bounds.lt is not None and isinstance(high, int):
-                high -= 1
-            if low is not None and high is not None:
-                return f" (allowed: {low} to {high})"
+        if isinstance(bounds, KwargDefinition) and None not in (bounds.ge, bounds.le):
+            return f" (allowed: {bounds.ge} to {bounds.le})"
     return ""
 
 
