@@ -22,6 +22,7 @@ from service.api.clusters import (
     EventClusterController,
     FigureGroupController,
 )
+from service.api.errors import EXCEPTION_HANDLERS
 from service.api.exports import ExportController
 from service.api.health import HealthController
 from service.api.records import (
@@ -33,7 +34,6 @@ from service.api.records import (
 from service.api.runs import RunController
 from service.articles import ArticleService
 from service.cross_article import CrossArticleViews
-from service.errors import EXCEPTION_HANDLERS
 from service.extraction.pipeline import ExtractionPipeline
 from service.extraction.prompts import load_prompt
 from service.llm import StructuredLLM, build_openai_client

@@ -80,17 +80,36 @@ class ExtractionWorkers:
         self._slots = [_Slot(f"extraction-worker-{n}") for n in range(settings.workers)]
         # Outcomes decided but not yet written (the database refused): written next turn.
         self._unsettled: dict[int, tuple[Claim, _Failure]] = {}
+        self._recovery: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        requeued, parked = await self._db(
-            self._store.requeue_interrupted, self._settings.run_max_attempts
-        )
-        if requeued or parked:
-            log.warning("runs interrupted by a stop", requeued=requeued, parked_poisoned=parked)
+        self._recovery = asyncio.create_task(self._recover(), name="requeue-interrupted")
         for slot in self._slots:
             slot.task = asyncio.create_task(self._supervise(slot), name=slot.name)
 
+    async def _recover(self) -> None:
+        """Put back the runs a stop interrupted, before any worker claims (a run claimed first
+        would be put back while it runs). A database that cannot be written yet delays it."""
+        delay = 1.0
+        while True:
+            try:
+                requeued, parked = await self._db(
+                    self._store.requeue_interrupted, self._settings.run_max_attempts
+                )
+            except Exception:
+                log.exception("cannot requeue interrupted runs yet; retrying", in_s=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RESTART_BACKOFF_MAX_S)
+                continue
+            if requeued or parked:
+                log.warning("runs interrupted by a stop", requeued=requeued, parked=parked)
+            return
+
     async def stop(self) -> None:
+        if self._recovery is not None:
+            self._recovery.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._recovery
         for slot in self._slots:
             if slot.task is not None:
                 slot.task.cancel()
@@ -132,6 +151,8 @@ class ExtractionWorkers:
                 await asyncio.sleep(min(2.0 ** (slot.restarts - 1), RESTART_BACKOFF_MAX_S))
 
     async def _loop(self, slot: _Slot) -> None:
+        assert self._recovery is not None
+        await asyncio.wait({self._recovery})
         while True:
             slot.seen = time.monotonic()
             await self._settle_unsettled()

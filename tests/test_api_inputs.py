@@ -78,7 +78,7 @@ async def test_bad_batches(
         ("/actors?actor_type=warlord", 400, "actor_type"),
         ("/actor-mentions?actor_type=warlord", 400, "actor_type"),
         ("/actors?generic=maybe", 400, "generic"),
-        ("/actors/0", 404, "actor 0"),
+        ("/actors/0", 400, "actor_id: Expected `int` >= 1 (allowed: 1 to 9223372036854775807)"),
         ("/events?actor_id=0", 400, "actor_id"),
         ("/figures?category=many", 400, "category"),
         ("/figures?qualifier=roughly", 400, "qualifier"),

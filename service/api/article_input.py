@@ -4,15 +4,36 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import TypeVar
+import re
+import sys
+from typing import Annotated, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from service.errors import BadRequestError, PayloadTooLargeError, UnsupportedMediaError
 from service.extraction.dates import find_published_date
 from service.store.runs import ArticleInput
 
 T = TypeVar("T", bound=BaseModel)
+
+MAX_JSON_DEPTH = 32
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKET = re.compile(rb"[^\[\]{}]+")
+# Control characters other than tab, newline and carriage return; lone surrogates, which UTF-8
+# (the database, the LLM request) cannot encode.
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _iso_date(value: object) -> object:
+    """Only an ISO date string: pydantic alone would read 0 as 1970-01-01."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError("must be an ISO date string like 2018-04-08")
 
 
 class ArticleIn(BaseModel):
@@ -38,7 +59,7 @@ class ArticleIn(BaseModel):
     title: str | None = Field(default=None, max_length=500)
     url: str | None = Field(default=None, max_length=2000)
     source: str | None = Field(default=None, max_length=200, description="Publisher.")
-    published_date: dt.date | None = Field(
+    published_date: Annotated[dt.date | None, BeforeValidator(_iso_date)] = Field(
         default=None,
         description="ISO date; resolves 'on Friday'. Read from a 'Published:' line if absent.",
     )
@@ -61,8 +82,47 @@ def _problems(error: ValidationError, prefix: str = "") -> str:
     return "; ".join(parts)
 
 
+def _check_depth(raw: bytes) -> None:
+    """A 400 for nesting deeper than MAX_JSON_DEPTH, found before json.loads recurses into it:
+    the brackets outside strings, counted."""
+    depth = 0
+    for byte in _NOT_BRACKET.sub(b"", _JSON_STRING.sub(b"", raw)):
+        depth += 1 if byte in b"[{" else -1
+        if depth > MAX_JSON_DEPTH:
+            raise BadRequestError(f"body is nested deeper than {MAX_JSON_DEPTH} levels")
+
+
+def check_text(field: str, value: str) -> None:
+    """A 400 naming the field, character and offset of a control character or lone surrogate."""
+    if bad := _FORBIDDEN.search(value):
+        character = f"U+{ord(bad.group()):04X}"
+        raise BadRequestError(
+            f"{field}: character {character} at offset {bad.start()} is not allowed "
+            "(control character or lone surrogate); send plain UTF-8 text",
+            field=field,
+            character=character,
+            offset=bad.start(),
+        )
+
+
+def _check_strings(body: object) -> None:
+    """Every string of a parsed body, keys included, through ``check_text``."""
+    stack: list[tuple[str, object]] = [("", body)]
+    while stack:
+        where, node = stack.pop()
+        if isinstance(node, str):
+            check_text(where or "body", node)
+        elif isinstance(node, dict):
+            for key, item in node.items():
+                check_text(f"a key of {where or 'the body'}", key)
+                stack.append((f"{where}.{key}" if where else key, item))
+        elif isinstance(node, list):
+            stack.extend((f"{where}.{n}", item) for n, item in enumerate(node))
+
+
 def _json_object(raw: bytes, model: type[T], example: str) -> T:
     """The body as ``model``, or a 400 that says what is wrong with it."""
+    _check_depth(raw)
     try:
         body = json.loads(raw)
     except UnicodeDecodeError as exc:
@@ -71,8 +131,13 @@ def _json_object(raw: bytes, model: type[T], example: str) -> T:
         raise BadRequestError(
             f"body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from exc
+    except ValueError as exc:  # an integer over Python's int max str digits
+        raise BadRequestError(
+            f"body has a number with more than {sys.get_int_max_str_digits()} digits"
+        ) from exc
     if not isinstance(body, dict):
         raise BadRequestError(f"body must be a JSON object like {example}")
+    _check_strings(body)
     try:
         return model.model_validate(body)
     except ValidationError as exc:
@@ -119,6 +184,7 @@ def parse_article(content_type: str | None, raw: bytes, max_chars: int) -> Artic
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise BadRequestError("body is not UTF-8 encoded text") from exc
+        check_text("text", text)
         return _checked(ArticleIn(text=text), max_chars)
     raise UnsupportedMediaError(
         f"content type {media or '(none)'!r} is not supported; send application/json "

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from litestar import Controller, MediaType, get
 from litestar.di import NamedDependency
-from litestar.params import FromPath
 
+from service.api.errors import error_responses
+from service.api.params import PathId
 from service.store.repository import Store
 from service.view.annotate import render_article
 
@@ -20,6 +21,7 @@ class ArticleViewController(Controller):
         "hover a highlight for its record, click it for all its fields.",
         media_type=MediaType.HTML,
         sync_to_thread=True,
+        responses=error_responses(400, 404, 503),
     )
-    def view(self, store: NamedDependency[Store], article_id: FromPath[int]) -> str:
+    def view(self, store: NamedDependency[Store], article_id: PathId) -> str:
         return render_article(store.get_article(article_id))

@@ -3,8 +3,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, HttpMethod, Request, Response, get, post, route
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import (
     OpenAPIMediaType,
     OpenAPIType,
@@ -12,13 +13,15 @@ from litestar.openapi.spec import (
     RequestBody,
     Schema,
 )
-from litestar.params import FromPath, QueryParameter
-from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
+from litestar.params import QueryParameter
+from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from service.api.article_input import ArticleIn, BatchIn, parse_article, parse_batch
+from service.api.errors import error_responses
 from service.api.filters import Cursor, Limit
 from service.api.openapi import openapi_schema_of
 from service.api.pages import decode_cursor, page
+from service.api.params import PathId
 from service.articles import ArticleService
 from service.settings import Settings
 from service.store.read_models import Accepted, ArticleRead, ArticleSummary, BatchAccepted, Page
@@ -59,6 +62,9 @@ class _BatchBody(Operation):
         )
 
 
+_DONE = "Every article was stored before (re-post) or its run finished within ?wait=."
+
+
 def _status(accepted: list[Accepted], service: ArticleService) -> int:
     if all(not a.created or service.finished(a) for a in accepted):
         return HTTP_200_OK
@@ -69,6 +75,15 @@ class ArticleController(Controller):
     path = "/articles"
     tags = ["articles"]
 
+    @route("/", http_method=HttpMethod.OPTIONS, include_in_schema=False)
+    async def allow(self) -> Response[None]:
+        # Declared so that Litestar 2 makes none: its own is built when the path's first handler
+        # registers and lists that method only (litestar#4169, fixed in v3). Handlers register
+        # in name order, so this one, "allow", comes first.
+        return Response(
+            None, status_code=HTTP_204_NO_CONTENT, headers={"Allow": "GET, OPTIONS, POST"}
+        )
+
     @post(
         "/",
         operation_id="createArticle",
@@ -78,6 +93,10 @@ class ArticleController(Controller):
         "answer carries the finished extraction when it completes within N seconds.",
         operation_class=_ArticleBody,
         status_code=HTTP_202_ACCEPTED,
+        responses={
+            HTTP_200_OK: ResponseSpec(Accepted, description=_DONE),
+            **error_responses(400, 413, 415, 503),
+        },
     )
     async def create(
         self,
@@ -102,6 +121,10 @@ class ArticleController(Controller):
         summary="Store many articles and queue their extraction",
         operation_class=_BatchBody,
         status_code=HTTP_202_ACCEPTED,
+        responses={
+            HTTP_200_OK: ResponseSpec(BatchAccepted, description=_DONE),
+            **error_responses(400, 413, 415, 503),
+        },
     )
     async def create_batch(
         self,
@@ -119,7 +142,13 @@ class ArticleController(Controller):
         accepted = await articles.submit(items, min(wait, settings.max_wait_s))
         return Response(BatchAccepted(items=accepted), status_code=_status(accepted, articles))
 
-    @get("/", operation_id="listArticles", summary="List stored articles", sync_to_thread=True)
+    @get(
+        "/",
+        operation_id="listArticles",
+        summary="List stored articles",
+        sync_to_thread=True,
+        responses=error_responses(400, 503),
+    )
     def list_articles(
         self, store: NamedDependency[Store], cursor: Cursor = None, limit: Limit = 50
     ) -> Page[ArticleSummary]:
@@ -130,8 +159,9 @@ class ArticleController(Controller):
         operation_id="getArticle",
         summary="An article with its runs and the records of its latest successful run",
         sync_to_thread=True,
+        responses=error_responses(400, 404, 503),
     )
-    def get_article(self, store: NamedDependency[Store], article_id: FromPath[int]) -> ArticleRead:
+    def get_article(self, store: NamedDependency[Store], article_id: PathId) -> ArticleRead:
         return store.get_article(article_id)
 
     @post(
@@ -141,12 +171,16 @@ class ArticleController(Controller):
         description="Older runs stay queryable with ?run_id=. A run already queued or running "
         "for the article is returned instead of a second one.",
         status_code=HTTP_202_ACCEPTED,
+        responses={
+            HTTP_200_OK: ResponseSpec(Accepted, description="The run finished within ?wait=."),
+            **error_responses(400, 404, 503),
+        },
     )
     async def extract(
         self,
         articles: NamedDependency[ArticleService],
         settings: NamedDependency[Settings],
-        article_id: FromPath[int],
+        article_id: PathId,
         wait: Wait = 0.0,
     ) -> Response[Accepted]:
         accepted, _ = await articles.rerun(article_id, min(wait, settings.max_wait_s))

@@ -6,10 +6,12 @@ from typing import Annotated
 
 from litestar import Controller, get
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, QueryParameter
+from litestar.params import QueryParameter
 
+from service.api.errors import error_responses
 from service.api.filters import ActorId, Cursor, Limit
 from service.api.pages import decode_cursor, page
+from service.api.params import PathId, query_id
 from service.cross_article import (
     CampaignFilter,
     ClusterFilter,
@@ -38,9 +40,7 @@ def cluster_filter(
     sub_event_type: Annotated[SubEventType | None, QueryParameter()] = None,
     location: Location = None,
     actor_id: ActorId = None,
-    article_id: Annotated[
-        int | None, QueryParameter(ge=1, description="This article reported it")
-    ] = None,
+    article_id: Annotated[int | None, query_id("This article reported it")] = None,
     min_articles: MinArticles = 1,
 ) -> ClusterFilter:
     return ClusterFilter(
@@ -55,9 +55,7 @@ def cluster_filter(
 
 def figure_group_filter(
     category: Annotated[FigureCategory | None, QueryParameter()] = None,
-    cluster_id: Annotated[
-        int | None, QueryParameter(ge=1, description="GET /event-clusters/{id}")
-    ] = None,
+    cluster_id: Annotated[int | None, query_id("GET /event-clusters/{id}")] = None,
     min_articles: MinArticles = 1,
 ) -> FigureGroupFilter:
     return FigureGroupFilter(
@@ -79,6 +77,7 @@ class EventClusterController(Controller):
         operation_id="listEventClusters",
         summary="Occurrences reported across articles, oldest first, cursor-paginated",
         sync_to_thread=True,
+        responses=error_responses(400, 503),
     )
     def list_clusters(
         self,
@@ -94,9 +93,10 @@ class EventClusterController(Controller):
         operation_id="getEventCluster",
         summary="One occurrence with every report of it and its figures side by side",
         sync_to_thread=True,
+        responses=error_responses(400, 404, 503),
     )
     def get_cluster(
-        self, views: NamedDependency[CrossArticleViews], cluster_id: FromPath[int]
+        self, views: NamedDependency[CrossArticleViews], cluster_id: PathId
     ) -> EventClusterDetail:
         return views.get_cluster(cluster_id)
 
@@ -120,6 +120,7 @@ class CampaignController(Controller):
         operation_id="listCampaigns",
         summary="Violent event clusters grouped by place and overlapping dates, with articles",
         sync_to_thread=True,
+        responses=error_responses(400, 503),
     )
     def list_campaigns(
         self,
@@ -144,6 +145,7 @@ class FigureGroupController(Controller):
         operation_id="listFigureGroups",
         summary="Figures about one occurrence grouped across articles, cursor-paginated",
         sync_to_thread=True,
+        responses=error_responses(400, 503),
     )
     def list_groups(
         self,

@@ -15,6 +15,7 @@ from litestar.di import NamedDependency
 from litestar.response import Stream
 
 from service import exports
+from service.api.errors import error_responses
 from service.api.filters import FILTERS
 from service.store.filters import (
     ActorFilter,
@@ -51,6 +52,7 @@ class ExportController(Controller):
         operation_id="exportEventsCsv",
         summary="All events matching the /events filters as ACLED-like CSV",
         media_type=CSV,
+        responses=error_responses(400),
         response_headers=[
             ResponseHeader(name="Content-Disposition", value='attachment; filename="events.csv"')
         ],
@@ -65,6 +67,7 @@ class ExportController(Controller):
         operation_id="exportEventsJsonl",
         summary="All events matching the /events filters, one JSON object per line",
         media_type=NDJSON,
+        responses=error_responses(400),
     )
     async def events_jsonl(
         self, store: NamedDependency[Store], event_filter: NamedDependency[EventFilter]
@@ -78,6 +81,7 @@ class ExportController(Controller):
         operation_id="exportActorsJsonl",
         summary="All canonical actors matching the /actors filters, one JSON object per line",
         media_type=NDJSON,
+        responses=error_responses(400),
     )
     async def actors_jsonl(
         self,
@@ -92,6 +96,7 @@ class ExportController(Controller):
         operation_id="exportActorMentionsJsonl",
         summary="All actor mentions matching the /actor-mentions filters, one JSON object per line",
         media_type=NDJSON,
+        responses=error_responses(400),
     )
     async def actor_mentions_jsonl(
         self, store: NamedDependency[Store], actor_filter: NamedDependency[ActorFilter]
@@ -104,6 +109,7 @@ class ExportController(Controller):
         operation_id="exportFiguresJsonl",
         summary="All figures matching the /figures filters, one JSON object per line",
         media_type=NDJSON,
+        responses=error_responses(400),
     )
     async def figures_jsonl(
         self, store: NamedDependency[Store], figure_filter: NamedDependency[FigureFilter]

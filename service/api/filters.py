@@ -9,6 +9,7 @@ from typing import Annotated
 from litestar.di import Provide
 from litestar.params import QueryParameter
 
+from service.api.params import QueryId, query_id
 from service.errors import BadRequestError
 from service.extraction.taxonomy import (
     ActorType,
@@ -24,11 +25,9 @@ from service.store.filters import (
     FigureFilter,
 )
 
-Id = Annotated[int | None, QueryParameter(ge=1)]
+Id = QueryId
 Text = Annotated[str | None, QueryParameter(min_length=1, max_length=200)]
-ActorId = Annotated[
-    int | None, QueryParameter(ge=1, description="A canonical actor (GET /actors) took part")
-]
+ActorId = Annotated[int | None, query_id("A canonical actor (GET /actors) took part")]
 Limit = Annotated[int, QueryParameter(ge=1, le=500, description="Page size.")]
 Cursor = Annotated[str | None, QueryParameter(description="next_cursor of the previous page.")]
 
@@ -84,9 +83,7 @@ def canonical_actor_filter(
         str | None, QueryParameter(min_length=1, description="Name or any alias contains")
     ] = None,
     actor_type: Annotated[ActorType | None, QueryParameter()] = None,
-    article_id: Annotated[
-        int | None, QueryParameter(ge=1, description="Named in this article")
-    ] = None,
+    article_id: Annotated[int | None, query_id("Named in this article")] = None,
     generic: Annotated[
         bool | None,
         QueryParameter(description="true: only article-bound descriptions ('rebels'); false: none"),

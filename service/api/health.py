@@ -6,6 +6,7 @@ import anyio.to_thread
 import httpx
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
 from service.errors import DatabaseUnavailableError
@@ -42,6 +43,11 @@ class HealthController(Controller):
         summary="Database writable, workers alive, queue depth, LLM endpoint reachable",
         description="503 (with Retry-After) when the database cannot be written, a worker is "
         "dead or the LLM endpoint does not answer; each part is reported separately.",
+        responses={
+            HTTP_503_SERVICE_UNAVAILABLE: ResponseSpec(
+                Readiness, description="Not ready: see which part in the body."
+            )
+        },
     )
     async def ready(
         self,

@@ -5,12 +5,12 @@ from __future__ import annotations
 import base64
 from typing import TypeVar
 
+from service.api.params import MAX_ID
 from service.errors import BadRequestError
 from service.store.filters import Window
 from service.store.read_models import Page
 
 T = TypeVar("T")
-MAX_ID = 2**63 - 1
 
 
 def encode_cursor(last_id: int) -> str:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from litestar import Controller, get
 from litestar.di import NamedDependency
-from litestar.params import FromPath
 
+from service.api.errors import error_responses
 from service.api.filters import FILTERS, Cursor, Limit
 from service.api.pages import decode_cursor, page
+from service.api.params import PathId
 from service.store.filters import (
     ActorFilter,
     CanonicalActorFilter,
@@ -36,6 +37,7 @@ class EventController(Controller):
         operation_id="listEvents",
         summary="Events, filtered, oldest first, cursor-paginated",
         sync_to_thread=True,
+        responses=error_responses(400, 503),
     )
     def list_events(
         self,
@@ -59,6 +61,7 @@ class ActorController(Controller):
         operation_id="listActors",
         summary="Canonical actors with aliases, type and mention counts, cursor-paginated",
         sync_to_thread=True,
+        responses=error_responses(400, 503),
     )
     def list_actors(
         self,
@@ -76,10 +79,9 @@ class ActorController(Controller):
         operation_id="getActor",
         summary="One canonical actor with its mentions and the events it took part in",
         sync_to_thread=True,
+        responses=error_responses(400, 404, 503),
     )
-    def get_actor(
-        self, store: NamedDependency[Store], actor_id: FromPath[int]
-    ) -> CanonicalActorDetail:
+    def get_actor(self, store: NamedDependency[Store], actor_id: PathId) -> CanonicalActorDetail:
         return store.get_canonical_actor(actor_id)
 
 
@@ -95,6 +97,7 @@ class ActorMentionController(Controller):
         operation_id="listActorMentions",
         summary="Actor mentions, filtered, cursor-paginated",
         sync_to_thread=True,
+        responses=error_responses(400, 503),
     )
     def list_actor_mentions(
         self,
@@ -116,6 +119,7 @@ class FigureController(Controller):
         operation_id="listFigures",
         summary="Reported figures, filtered, cursor-paginated",
         sync_to_thread=True,
+        responses=error_responses(400, 503),
     )
     def list_figures(
         self,

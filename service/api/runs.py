@@ -6,11 +6,13 @@ from typing import Annotated
 import anyio.to_thread
 from litestar import Controller, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, QueryParameter
+from litestar.params import QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
+from service.api.errors import error_responses
 from service.api.filters import Cursor, Id, Limit
 from service.api.pages import decode_cursor, page
+from service.api.params import PathId
 from service.errors import BadRequestError
 from service.store.filters import RunFilter
 from service.store.read_models import Page, RetriedRuns, RunRead
@@ -18,22 +20,29 @@ from service.store.repository import Store
 from service.store.tables import FailureReason, RunStatus
 from service.worker import ExtractionWorkers
 
+ISO_TIME = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$"
+# A string with a pattern, not a date-time: Litestar would also take "0.5" as a Unix time.
 Since = Annotated[
-    dt.datetime | None,
-    QueryParameter(description="Created at or after this ISO time (UTC when no offset)"),
+    str | None,
+    QueryParameter(
+        pattern=ISO_TIME,
+        max_length=40,
+        description="Created at or after this ISO 8601 time (UTC when it has no offset)",
+    ),
 ]
 Reason = Annotated[FailureReason | None, QueryParameter(description="Why it failed")]
 
 
-def _since(since: dt.datetime | None) -> dt.datetime | None:
+def _since(since: str | None) -> dt.datetime | None:
     if since is None:
         return None
-    if since.tzinfo is None:
-        return since.replace(tzinfo=dt.UTC)
     try:
-        return since.astimezone(dt.UTC)
-    except OverflowError as exc:
-        raise BadRequestError(f"since: {since.isoformat()} is out of range") from exc
+        moment = dt.datetime.fromisoformat(since)
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=dt.UTC)
+        return moment.astimezone(dt.UTC)
+    except (ValueError, OverflowError) as exc:
+        raise BadRequestError(f"since: {since!r} is not an ISO 8601 time") from exc
 
 
 def run_filter(
@@ -64,6 +73,7 @@ class RunController(Controller):
         operation_id="listRuns",
         summary="Extraction runs, filtered by status, article, creation time or failure reason",
         sync_to_thread=True,
+        responses=error_responses(400, 503),
     )
     def list_runs(
         self,
@@ -79,8 +89,9 @@ class RunController(Controller):
         operation_id="getRun",
         summary="Status of an extraction run: pending, running, succeeded or failed (with error)",
         sync_to_thread=True,
+        responses=error_responses(400, 404, 503),
     )
-    def get_run(self, store: NamedDependency[Store], run_id: FromPath[int]) -> RunRead:
+    def get_run(self, store: NamedDependency[Store], run_id: PathId) -> RunRead:
         return store.get_run(run_id)
 
     @post(
@@ -90,6 +101,7 @@ class RunController(Controller):
         description="Every failed run matching the filters gets a fresh attempt count and is "
         "queued again; answers how many.",
         status_code=HTTP_200_OK,
+        responses=error_responses(400, 503),
     )
     async def retry(
         self,

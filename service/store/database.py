@@ -14,14 +14,16 @@ from sqlmodel import create_engine
 from service.errors import DatabaseUnavailableError
 from service.store.migrate import upgrade
 
-_NOT_NOW = (
-    "database is locked",
-    "database table is locked",
-    "readonly database",
-    "disk i/o error",
-    "unable to open database",
-    "database or disk is full",
-)
+# Driver messages for a database that is there but cannot take the request now, with how long
+# to wait before trying again (seconds).
+_NOT_NOW = {
+    "database is locked": ("database is busy (locked by another writer)", 1),
+    "database table is locked": ("database is busy (locked by another writer)", 1),
+    "readonly database": ("database is read-only", 30),
+    "disk i/o error": ("database disk I/O error", 30),
+    "unable to open database": ("database file cannot be opened", 30),
+    "database or disk is full": ("database disk is full", 30),
+}
 
 
 def _sqlite_pragmas(busy_timeout_ms: int, dbapi_connection: Any, _: Any) -> None:
@@ -36,18 +38,17 @@ def _sqlite_pragmas(busy_timeout_ms: int, dbapi_connection: Any, _: Any) -> None
 def _not_now(context: ExceptionContext) -> None:
     """Locked, read-only, full or unreachable: the request may succeed later (503, retried by
     workers). Anything else stays the driver's error: a bug to see, not to retry."""
-    error = context.sqlalchemy_exception
-    message = str(context.original_exception).lower()
-    unreachable = context.is_disconnect or (
-        isinstance(error, exc.OperationalError)
-        and (
-            any(part in message for part in _NOT_NOW)
-            or (context.engine is not None and context.engine.dialect.name != "sqlite")
-        )
-    )
-    if unreachable:
-        first_line = str(context.original_exception).splitlines()[0][:200]
-        raise DatabaseUnavailableError(f"database unavailable: {first_line}") from error
+    if not isinstance(context.sqlalchemy_exception, exc.OperationalError | exc.InterfaceError):
+        return
+    reason = str(context.original_exception).lower()
+    found = next((v for k, v in _NOT_NOW.items() if k in reason), None)
+    if found is None and (context.is_disconnect or context.dialect.name != "sqlite"):
+        found = ("database unreachable", 5)
+    if found is not None:
+        message, retry_after = found
+        raise DatabaseUnavailableError(
+            f"{message}: {reason.splitlines()[0][:200]}", retry_after=retry_after
+        ) from context.sqlalchemy_exception
 
 
 def create_db_engine(database_url: str, busy_timeout_ms: int = 5000) -> Engine:

@@ -193,7 +193,7 @@ async def test_a_held_write_lock_delays_the_run_and_answers_503_meanwhile(
     ready = await client.get("/ready")
     assert ready.status_code == 503
     assert ready.headers["retry-after"]
-    assert ready.json()["database"].startswith("error: database unavailable: database is locked")
+    assert ready.json()["database"].startswith("error: database is busy (locked by another writer)")
     refused = await client.post("/articles", json={"text": "Clashes in Tal Rifaat on Monday."})
     assert refused.status_code == 503, refused.text
     assert refused.headers["retry-after"]

@@ -1,0 +1,109 @@
+"""Errors at the HTTP edge: one body shape (``ErrorBody``), the exception handlers that produce
+it, and the OpenAPI responses that document it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import KwargDefinition
+from pydantic import BaseModel, Field
+
+from service.errors import ClientError, ServiceUnavailableError
+
+
+class ErrorBody(BaseModel):
+    """Every error response of the service."""
+
+    status_code: int = Field(description="The HTTP status code, repeated.")
+    error: str = Field(description="What is wrong and what to change.")
+    detail: dict[str, Any] | None = Field(
+        default=None, description="Machine-readable particulars (field, offset, ...), if any."
+    )
+
+
+_MEANING = {
+    400: "Malformed body, or a parameter outside its type or range; `error` names it.",
+    404: "No record with this id.",
+    413: "Article text, batch or body over its size limit.",
+    415: "Body neither application/json nor text/plain.",
+    503: "Database locked or read-only; retry after the Retry-After header's seconds.",
+}
+
+
+def error_responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI responses for the given error statuses, all with ``ErrorBody``."""
+    return {
+        status: ResponseSpec(
+            data_container=ErrorBody, description=_MEANING[status], generate_examples=False
+        )
+        for status in statuses
+    }
+
+
+def error_response(
+    status: int,
+    message: str,
+    detail: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[dict[str, Any]]:
+    body = ErrorBody(status_code=status, error=message, detail=detail or None)
+    return Response(body.model_dump(exclude_none=True), status_code=status, headers=headers)
+
+
+def client_error_handler(_: Request[Any, Any, Any], exc: ClientError) -> Response[Any]:
+    return error_response(exc.status_code, exc.message, exc.detail)
+
+
+def unavailable_handler(_: Request[Any, Any, Any], exc: ServiceUnavailableError) -> Response[Any]:
+    return error_response(
+        exc.status_code, exc.message, headers={"Retry-After": str(exc.retry_after)}
+    )
+
+
+def _allowed(request: Request[Any, Any, Any], key: str) -> str:
+    """' (allowed: A to B)' for a bounded parameter of the route or its dependencies, else ''."""
+    handler = request.route_handler
+    signatures = [handler.parsed_fn_signature]
+    signatures += [d.parsed_fn_signature for d in handler.resolve_dependencies().values()]
+    for signature in signatures:
+        field = signature.parameters.get(key)
+        bounds = field.kwarg_definition if field else None
+        if isinstance(bounds, KwargDefinition) and None not in (bounds.ge, bounds.le):
+            return f" (allowed: {bounds.ge} to {bounds.le})"
+    return ""
+
+
+def validation_error_handler(
+    request: Request[Any, Any, Any], exc: ValidationException
+) -> Response[Any]:
+    """Litestar's own parameter validation (bad query/path values) as a 400 naming the field."""
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    problems = [
+        f"{item.get('key', '?')}: {item.get('message', 'invalid')}"
+        + _allowed(request, str(item.get("key")))
+        for item in extra
+        if isinstance(item, dict)
+    ]
+    return error_response(400, "; ".join(problems) or exc.detail)
+
+
+def http_error_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    """Litestar's own errors (404, 405 with its Allow header, 413 over the body limit)."""
+    return error_response(exc.status_code, exc.detail, headers=exc.headers)
+
+
+def unexpected_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    request.logger.exception("unhandled error", exc_info=exc)
+    return error_response(500, "internal error; it has been logged")
+
+
+EXCEPTION_HANDLERS = {
+    ClientError: client_error_handler,
+    ServiceUnavailableError: unavailable_handler,
+    ValidationException: validation_error_handler,
+    HTTPException: http_error_handler,
+    Exception: unexpected_error_handler,
+}
