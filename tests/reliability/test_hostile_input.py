@@ -53,7 +53,7 @@ async def test_hostile_request_is_a_4xx_and_the_service_goes_on(
             method, url, content=body, headers={"content-type": "application/json"}
         )
     elif isinstance(body, dict) and any("\ud800" in str(v) for v in body.values()):
-        raw = '{"text": "Shelling in Homs\\ud800 on Friday."}'.encode()
+        raw = b'{"text": "Shelling in Homs\\ud800 on Friday."}'
         answer = await client.request(
             method, url, content=raw, headers={"content-type": "application/json"}
         )
@@ -69,10 +69,10 @@ async def test_a_bad_batch_item_stores_nothing(
     client: AsyncTestClient[Any], llm: BreakableLLM
 ) -> None:
     raw = (
-        '{"articles": [{"text": "Clashes in Idlib on Monday."}, '
-        '{"text": "Airstrikes on Douma on Tuesday."}, '
-        '{"text": "Shelling in Homs\\ud800 on Friday."}]}'
-    ).encode()
+        b'{"articles": [{"text": "Clashes in Idlib on Monday."}, '
+        b'{"text": "Airstrikes on Douma on Tuesday."}, '
+        b'{"text": "Shelling in Homs\\ud800 on Friday."}]}'
+    )
     answer = await client.post(
         "/articles/batch", content=raw, headers={"content-type": "application/json"}
     )
