@@ -16,9 +16,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio.to_thread
 from pydantic import ValidationError
 
 from service.errors import ExtractionError, LLMOutputError
+from service.extraction import nlp
 from service.extraction.actor_types import home_country, rule_type
 from service.extraction.counts import Count, find_counts
 from service.extraction.dates import find_date_expressions, resolve_date
@@ -46,6 +48,13 @@ from service.extraction.records import (
     EventRecord,
     FigureRecord,
 )
+from service.extraction.rules import (
+    OccurrenceKey,
+    dateline,
+    figure_category,
+    headline_end,
+    same_occurrence,
+)
 from service.extraction.sentences import Sentence, split_sentences
 from service.extraction.taxonomy import (
     EVENT_TYPE_OF,
@@ -72,6 +81,13 @@ _EVENT_WORDS = re.compile(
     r"|terror|chemical|gas|loot|burn|leaflet|bus|relocat)",
     re.IGNORECASE,
 )
+# extract.v5 also asks about what ACLED's other sub-types are made of.
+_MORE_EVENT_WORDS = re.compile(
+    r"\b(grenade|rape|sexual|lynch|mob|ambush|behead|execut|torch|set fire|storm|overran"
+    r"|occup|displac|fled|flee|hostage|missing|clash|stab|beat|tear gas|crackdown|disperse"
+    r"|curfew|mutiny|defect|coup|truce|negotiat)",
+    re.IGNORECASE,
+)
 
 
 # Figure labels that count people; a count of things ("Thousands of homes") is none of them.
@@ -83,8 +99,19 @@ _THINGS = re.compile(
 )
 
 
-def _counts_things(population: str | None) -> bool:
-    return population is not None and _THINGS.search(population) is not None
+_MORE_THINGS = re.compile(
+    r"\b(truck|pick-?up|car|vehicle|tank|weapon|rifle|gun|boat|aircraft|plane|shop|market"
+    r"|mosque|church|bridge|road|well|tent|shelter|hectare|acre|tonne|ton|dollar|euro)(e?s)?$",
+    re.IGNORECASE,
+)
+
+
+def _counts_things(population: str | None, pipeline: int = 1) -> bool:
+    if population is None:
+        return False
+    if _THINGS.search(population) is not None:
+        return True
+    return pipeline >= 2 and _MORE_THINGS.search(population) is not None
 
 
 # StructuredLLM.ask: (response_model, messages, context, salvage) -> Outcome
@@ -117,9 +144,11 @@ class _Question:
         )
 
 
-def questions_for(text: str) -> list[_Question]:
+def questions_for(text: str, pipeline: int = 1) -> list[_Question]:
     """One question per sentence that may report something: not boilerplate, a fragment or a
     repeated line (headline), and holding a count or a word of violence, force or negotiation."""
+    if pipeline >= 2:
+        return _questions_v2(text)
     seen: set[str] = set()
     questions = []
     for sentence in split_sentences(text):
@@ -133,6 +162,41 @@ def questions_for(text: str) -> list[_Question]:
     return questions
 
 
+def _questions_v2(text: str) -> list[_Question]:
+    """extract.v5: sentences and candidates from spaCy; the headline (a restatement of the
+    body) is not asked about; a dateline's place ("MOGADISHU (Mareeg) -") is no candidate."""
+    seen: set[str] = set()
+    skip_until = headline_end(text) or 0
+    datelines: list[tuple[int, int]] = []
+    for line in re.finditer(r"[^\n]+", text):
+        found = dateline(line.group())
+        if found is not None:
+            datelines.append((line.start() + found[0], line.start() + found[1]))
+    questions = []
+    for parsed in nlp.split_sentences(text):
+        sentence = parsed.sentence
+        key = " ".join(sentence.text.split()).casefold()
+        if sentence.end <= skip_until:
+            seen.add(key)
+            continue
+        if key in seen or len(key.split()) < _MIN_WORDS or _BOILERPLATE.match(key):
+            continue
+        seen.add(key)
+        # Where the reporter filed from, not who acted or where: left out of the candidates.
+        local = [(s - sentence.start, e - sentence.start) for s, e in datelines]
+        mentions = nlp.find_mentions(parsed, exclude=local)
+        question = _Question(
+            sentence,
+            [m for m in mentions if not m.only_place],
+            [m for m in mentions if m.may_be_place],
+            find_counts(sentence.text),
+        )
+        words = _EVENT_WORDS.search(sentence.text) or _MORE_EVENT_WORDS.search(sentence.text)
+        if question.counts or words:
+            questions.append(question)
+    return questions
+
+
 class ExtractionPipeline:
     def __init__(self, ask: Ask, prompt: ExtractionPrompt, concurrency: int = 1) -> None:
         self._ask = ask
@@ -142,12 +206,13 @@ class ExtractionPipeline:
     async def run(
         self, text: str, title: str | None = None, published: dt.date | None = None
     ) -> PipelineResult:
-        questions = questions_for(text)
+        # spaCy parses (and first loads its model) off the event loop.
+        questions = await anyio.to_thread.run_sync(questions_for, text, self.prompt.pipeline)
         gate = asyncio.Semaphore(self._concurrency)
 
         rows = self.prompt.answer == "rows"
         numbers = rows or self.prompt.answer == "numbers"
-        builder = _RecordBuilder(text, published)
+        builder = _RecordBuilder(text, published, self.prompt.pipeline)
         learned: dict[str, ActorType] = {}  # actor types answered in follow-ups, by name key
 
         async def label(
@@ -305,8 +370,9 @@ class _PendingEvent:
 
 
 class _RecordBuilder:
-    def __init__(self, text: str, published: dt.date | None) -> None:
+    def __init__(self, text: str, published: dt.date | None, pipeline: int = 1) -> None:
         self.text = text
+        self.pipeline = pipeline
         self.published = published
         self.dropped: list[Dropped] = []
         self.non_events = 0
@@ -406,9 +472,13 @@ class _RecordBuilder:
 
         hypothetical_only = bool(labels.events) and not happened
         for count, label in zip(question.counts, labels.figures, strict=False):
+            if self.pipeline >= 2:
+                decided = figure_category(sentence.text, count.start, count.end)
+                if decided is not None and not _counts_things(count.population, 2):
+                    label = decided.value  # "15 soldiers were killed": the words decide
             if label == NOT_A_COUNT:
                 continue
-            if label in _PEOPLE_LABELS and _counts_things(count.population):
+            if label in _PEOPLE_LABELS and _counts_things(count.population, self.pipeline):
                 label = FigureCategory.OTHER.value  # "three batches" were not fighters
             if hypothetical_only:
                 self.non_events += 1  # a count of a hypothetical or denied event is no fact
@@ -449,7 +519,11 @@ class _RecordBuilder:
         ]
         events: list[EventRecord] = []
         kept: dict[int, int] = {}
+        if self.pipeline >= 2:
+            kept = self._merge_occurrences()
         for number, pending in enumerate(self._events):
+            if number in kept:
+                continue
             refs = sorted(pending.refs, key=lambda ref: (ref[1].value, ref[0]))
             record = {
                 **pending.record,
@@ -462,6 +536,10 @@ class _RecordBuilder:
                 self._drop(pending.record["sentence"], "event", str(error))
                 continue
             kept[number] = len(events) - 1
+        for number, into in list(kept.items()):
+            if into < 0:  # merged into the event at -into - 1: it takes that one's index
+                kept[number] = kept.get(-into - 1, -1)
+        kept = {number: index for number, index in kept.items() if index >= 0}
         figures: list[FigureRecord] = []
         for sentence, figure in self._figures:
             figure["event"] = kept.get(figure["event"]) if figure["event"] is not None else None
@@ -473,6 +551,30 @@ class _RecordBuilder:
             actors=actors, events=events, figures=figures, dropped=self.dropped
         )
 
+    def _merge_occurrences(self) -> dict[int, int]:
+        """Several sentences about one occurrence are one event: each later report of the same
+        sub-type, place and day is folded into the first (its sides, place and day fill what
+        the first lacks). Returns merged event -> -(index of the event it joined) - 1."""
+        merged: dict[int, int] = {}
+        for later, pending in enumerate(self._events):
+            key = _occurrence(pending)
+            for earlier in range(later):
+                if earlier in merged:
+                    continue
+                first = self._events[earlier]
+                if not same_occurrence(_occurrence(first), key):
+                    continue
+                first.refs |= pending.refs
+                for field_name in ("location", "reported_by"):
+                    if first.record[field_name] is None:
+                        first.record[field_name] = pending.record[field_name]
+                if first.record["date"] is None and pending.record["date"] is not None:
+                    for field_name in ("date", "date_precision", "date_text"):
+                        first.record[field_name] = pending.record[field_name]
+                merged[later] = -earlier - 1
+                break
+        return merged
+
     def _drop(self, sentence: int, kind: str, reason: str) -> None:
         self.dropped.append(Dropped(sentence=sentence, kind=kind, reason=reason))
 
@@ -481,6 +583,11 @@ class _RecordBuilder:
             resolved = resolve_date(expression, self.published)
             return expression, resolved.value, DatePrecision(resolved.precision)
         return None, None, DatePrecision.UNKNOWN
+
+
+def _occurrence(pending: _PendingEvent) -> OccurrenceKey:
+    record = pending.record
+    return OccurrenceKey(str(record["sub_event_type"]), record["location"], record["date"])
 
 
 def _summary(

@@ -35,6 +35,11 @@ class ExtractionPrompt:
     # follow-up of the sentence's own conversation.
     answer: str = "labels"
     actor: Template | None = None
+    # 1: sentences and candidates from patterns (sentences.py, mentions.py), records as the
+    # model labels them. 2 (extract.v5): sentences and candidates from spaCy (nlp.py), no
+    # headline or dateline questions, figure categories from the words next to the number
+    # where they decide it, one event per occurrence.
+    pipeline: int = 1
 
     @property
     def id(self) -> str:
@@ -114,6 +119,7 @@ def load_prompt(prompt_id: str, directory: Path = PROMPTS_DIR) -> ExtractionProm
         sentence=Template(str(data["sentence"])),
         answer=str(data.get("answer", "labels")),
         actor=Template(str(data["actor"])) if "actor" in data else None,
+        pipeline=int(data.get("pipeline", 1)),
     )
     if prompt.id != prompt_id:
         raise PromptNotFoundError(f"{path} declares {prompt.id!r}, not {prompt_id!r}")
