@@ -1,4 +1,8 @@
-"""The eval report: its data, report.json, a self-contained report.html and a terminal table."""
+"""The eval report: its data, report.json, a self-contained report.html and a terminal table.
+
+One ``EvalReport`` per dataset (a *set*: seeds, dev, test); a ``SuiteReport`` holds the sets of
+one ``python -m evals`` invocation and renders them side by side (one metric row, one column
+per set) and then set by set."""
 
 from __future__ import annotations
 
@@ -105,6 +109,12 @@ class EvalReport:
     run_totals: RunStats
     failures: list[ThresholdFailure]
     cross: CrossArticleScore | None = None
+    # The set's name (``seeds`` for seeds.v1.yaml): the column and the key of its thresholds.
+    name: str = ""
+
+    @property
+    def set_name(self) -> str:
+        return self.name or self.dataset
 
     @property
     def metrics(self) -> dict[str, float | None]:
@@ -121,8 +131,16 @@ class EvalReport:
             if a.run.status != "succeeded"
         ]
 
+    @property
+    def seconds_per_article(self) -> float | None:
+        """Mean time per article as the runner saw it (POST to finished run)."""
+        if not self.articles:
+            return None
+        return sum(a.run.seconds for a in self.articles) / len(self.articles)
+
     def to_dict(self) -> dict[str, Any]:
         return {
+            "set": self.set_name,
             "dataset": {"name": self.dataset, "version": self.version, "path": self.dataset_path},
             "base_url": self.base_url,
             "generated_at": self.generated_at,
@@ -132,6 +150,7 @@ class EvalReport:
             "cross_article": self.cross.to_dict() if self.cross else None,
             "totals": self.totals.to_dict(),
             "run_totals": asdict(self.run_totals),
+            "seconds_per_article": self.seconds_per_article,
             "thresholds": {
                 "path": self.thresholds_path,
                 "limits": self.thresholds,
@@ -155,6 +174,7 @@ def build_report(
     thresholds_path: str,
     thresholds: Mapping[str, float],
     cross: CrossArticleScore | None = None,
+    name: str = "",
 ) -> EvalReport:
     totals = aggregate(a.score for a in articles)
     metrics = totals.metrics() | (cross.metrics() if cross else {})
@@ -176,54 +196,171 @@ def build_report(
         run_totals=run_totals,
         failures=check_thresholds(metrics, thresholds),
         cross=cross,
+        name=name,
     )
 
 
-# -- terminal --------------------------------------------------------------------------------
+# -- several sets ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SuiteReport:
+    """The sets of one ``python -m evals`` invocation, in the order they ran."""
+
+    base_url: str
+    generated_at: str
+    seconds: float
+    thresholds_path: str
+    sets: list[EvalReport]
+
+    @property
+    def names(self) -> list[str]:
+        return [r.set_name for r in self.sets]
+
+    @property
+    def failures(self) -> list[str]:
+        """Failed thresholds, each prefixed with its set."""
+        return [f"{r.set_name}: {f}" for r in self.sets for f in r.failures]
+
+    @property
+    def run_problems(self) -> list[str]:
+        return [f"{r.set_name}: {p}" for r in self.sets for p in r.run_problems]
+
+    def to_dict(self) -> dict[str, Any]:
+        rows = side_by_side(self.sets)
+        return {
+            "generated_at": self.generated_at,
+            "base_url": self.base_url,
+            "seconds": self.seconds,
+            "thresholds_path": self.thresholds_path,
+            "set_names": self.names,
+            "side_by_side": {
+                row.metric: {
+                    name: cell.value for name, cell in zip(self.names, row.cells, strict=True)
+                }
+                for row in rows
+            },
+            "failures": self.failures,
+            "run_problems": self.run_problems,
+            "sets": {r.set_name: r.to_dict() for r in self.sets},
+        }
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One set's value of one metric: how it prints, its report.json value, a failed limit."""
+
+    text: str
+    value: float | str | None = None
+    failed: str | None = None
+
+
+@dataclass(frozen=True)
+class Row:
+    metric: str
+    cells: list[Cell]
 
 
 def _num(value: float | None, digits: int = 3) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
 
-def render_text(report: EvalReport) -> str:
-    t = report.totals
-    lines = [
-        f"{report.dataset} v{report.version}: {len(report.articles)} articles, "
-        f"{report.seconds:.1f} s",
-        "",
-        f"{'':10}{'precision':>10}{'recall':>8}{'F1':>7}{'TP':>5}{'FP':>5}{'FN':>5}{'opt':>5}",
+def _metric_cell(report: EvalReport, metric: str, failed: Mapping[str, str]) -> Cell:
+    metrics = report.metrics
+    if metric not in metrics:
+        return Cell("-")
+    value = metrics[metric]
+    if metric in ("hallucinated_non_events", "duplicate_actor_mentions"):
+        text = "n/a" if value is None else str(int(value))
+    else:
+        text = _num(value)
+    tally_key = metric.removesuffix("_accuracy")
+    if metric.endswith("_accuracy") and tally_key in report.totals.fields:
+        tally = report.totals.fields[tally_key]
+        text += f" ({tally.correct}/{tally.total})"
+    return Cell(text, value, failed.get(metric))
+
+
+def side_by_side(reports: Sequence[EvalReport]) -> list[Row]:
+    """Metric rows with one cell per set: counts, every metric any set has (a set without it
+    shows "-"), time per article and the threshold verdict."""
+    failed = [
+        {f.key.removesuffix("_max").removesuffix("_min"): f.reason for f in r.failures}
+        for r in reports
     ]
-    for kind in KINDS:
-        s = t.kind(kind)
-        lines.append(
-            f"{kind:10}{s.precision:>10.3f}{s.recall:>8.3f}{s.f1:>7.3f}"
-            f"{s.tp:>5}{s.fp:>5}{s.fn:>5}{s.optional_matched:>5}"
+    metrics: list[str] = []
+    for r in reports:
+        metrics += [m for m in r.metrics if m not in metrics]
+    rows = [Row("articles", [Cell(str(len(r.articles)), len(r.articles)) for r in reports])]
+    for metric in metrics:
+        rows.append(
+            Row(metric, [_metric_cell(r, metric, f) for r, f in zip(reports, failed, strict=True)])
         )
-    lines += ["", "field accuracy (matched required pairs)"]
-    for key in FIELD_KEYS:
-        tally = t.fields[key]
-        lines.append(f"  {key:28}{_num(tally.accuracy):>7}  ({tally.correct}/{tally.total})")
-    r = report.run_totals
-    lines += [
-        "",
-        f"ungrounded share          {t.ungrounded_share:.3f}  "
-        f"({t.ungrounded_records}/{t.predicted_records} records)",
-        f"hallucinated non-events   {t.hallucinated_non_events}",
-        f"duplicate actor mentions  {t.duplicate_actor_mentions}",
-        "",
-        f"runs: wall {r.wall_seconds:.1f} s, llm {r.llm_seconds:.1f} s, "
-        f"tokens {r.prompt_tokens} prompt + {r.completion_tokens} completion, "
-        f"{r.llm_calls} llm calls, {r.retries} retries, {r.dropped} dropped",
+        kind = metric.removesuffix(".f1")
+        if metric.endswith(".f1") and kind in KINDS:
+            counts = []
+            for r in reports:
+                k = r.totals.kind(kind)
+                tally = f"{k.tp}/{k.fp}/{k.fn}/{k.optional_matched}"
+                counts.append(Cell(tally, tally))
+            rows.append(Row(f"{kind}.tp/fp/fn/optional", counts))
+
+    def per_article(total: float, r: EvalReport) -> Cell:
+        value = total / len(r.articles) if r.articles else None
+        return Cell(_num(value, 1), value)
+
+    def text(value: str) -> Cell:
+        return Cell(value, value)
+
+    calls = [f"{t.llm_calls}/{t.retries}/{t.dropped}" for t in (r.run_totals for r in reports)]
+    rows += [
+        Row(
+            "seconds_per_article",
+            [per_article(sum(a.run.seconds for a in r.articles), r) for r in reports],
+        ),
+        Row(
+            "run_wall_seconds_per_article",
+            [per_article(r.run_totals.wall_seconds, r) for r in reports],
+        ),
+        Row("llm_seconds_per_article", [per_article(r.run_totals.llm_seconds, r) for r in reports]),
+        Row("llm_calls/retries/dropped", [text(c) for c in calls]),
+        Row("thresholds", [text(_verdict(r)) for r in reports]),
     ]
-    if report.cross:
-        lines += ["", "across articles (pairwise)"]
-        for score in (report.cross.actors, report.cross.events):
-            lines.append(
-                f"  {score.kind:8} precision {_num(score.precision)}  recall "
-                f"{_num(score.recall)}  ({score.right} right of {score.merged} merged pairs, "
-                f"{score.true_pairs} true pairs, {score.units} units)"
-            )
+    return rows
+
+
+def _verdict(report: EvalReport) -> str:
+    if not report.thresholds:
+        return "none"
+    if report.failures:
+        return f"{len(report.failures)} of {len(report.thresholds)} failed"
+    return f"{len(report.thresholds)} met"
+
+
+# -- terminal --------------------------------------------------------------------------------
+
+
+def render_text(suite: SuiteReport) -> str:
+    """The side-by-side table; a "!" marks a value that fails its set's threshold."""
+    rows = side_by_side(suite.sets)
+    cells = [[c.text + (" !" if c.failed else "") for c in row.cells] for row in rows]
+    first = max(len(row.metric) for row in rows) + 2
+    widths = [
+        max(len(name), *(len(line[i]) for line in cells)) + 2 for i, name in enumerate(suite.names)
+    ]
+    run = ", ".join(f"{r.set_name} v{r.version} ({len(r.articles)} articles)" for r in suite.sets)
+    lines = [
+        f"{run}: {suite.seconds:.1f} s",
+        "",
+        f"{'':{first}}" + "".join(f"{n:>{w}}" for n, w in zip(suite.names, widths, strict=True)),
+    ]
+    for row, line in zip(rows, cells, strict=True):
+        lines.append(
+            f"{row.metric:{first}}"
+            + "".join(f"{c:>{w}}" for c, w in zip(line, widths, strict=True))
+        )
+    if any(c.failed for row in rows for c in row.cells):
+        lines += ["", "! fails its set's threshold"]
     return "\n".join(lines)
 
 
@@ -233,7 +370,8 @@ _CSS = """
 body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 70rem;
        padding: 0 1rem; color: #1d1d1f; }
 h1, h2, h3 { line-height: 1.2; }
-h2 { margin-top: 2.5rem; border-bottom: 1px solid #ddd; padding-bottom: .3rem; }
+h2 { margin-top: 3rem; border-bottom: 2px solid #bbb; padding-bottom: .3rem; }
+h3 { margin-top: 2rem; border-bottom: 1px solid #ddd; padding-bottom: .2rem; }
 table { border-collapse: collapse; margin: .5rem 0 1rem; }
 th, td { border: 1px solid #ddd; padding: .25rem .55rem; text-align: left; vertical-align: top; }
 th { background: #f4f4f6; }
@@ -299,7 +437,7 @@ def _article_html(result: ArticleResult) -> str:
     s = score.scores
     status = "ok" if run.status == "succeeded" else "bad"
     parts = [
-        f"<h2>{_e(run.file)}</h2>",
+        f"<h3>{_e(run.file)}</h3>",
         f"<p>article {_e(run.article_id)}, run {_e(run.run_id)}: "
         f'<span class="{status}">{_e(run.status)}</span>'
         + (f" — {_e(run.error)}" if run.error else "")
@@ -312,14 +450,14 @@ def _article_html(result: ArticleResult) -> str:
         f"{s.hallucinated_non_events}, duplicate actor mentions "
         f"{s.duplicate_actor_mentions}</p>",
     ]
-    parts.append(f"<h3>Missed ({len(score.missed)})</h3>")
+    parts.append(f"<h4>Missed ({len(score.missed)})</h4>")
     if score.missed:
         rows = [
             [_e(m.kind), _e(m.gold_id), _e(m.label), f'<span class="ev">{_e(m.text)}</span>']
             for m in score.missed
         ]
         parts.append(_table(["kind", "gold", "type", "text"], rows))
-    parts.append(f"<h3>Invented ({len(score.invented)})</h3>")
+    parts.append(f"<h4>Invented ({len(score.invented)})</h4>")
     if score.invented:
         rows = [
             [
@@ -332,7 +470,7 @@ def _article_html(result: ArticleResult) -> str:
             for i in score.invented
         ]
         parts.append(_table(["kind", "id", "type", "evidence"], rows))
-    parts.append(f"<h3>Field mismatches ({len(score.mismatches)})</h3>")
+    parts.append(f"<h4>Field mismatches ({len(score.mismatches)})</h4>")
     if score.mismatches:
         rows = [
             [_e(m.kind), _e(m.gold_id), _e(m.pred_id), _e(m.field), _e(m.gold), _e(m.predicted)]
@@ -341,7 +479,7 @@ def _article_html(result: ArticleResult) -> str:
         parts.append(_table(["kind", "gold", "pred", "field", "gold value", "predicted"], rows))
     warnings = [*run.warnings, *score.warnings]
     if warnings:
-        parts.append("<h3>Warnings</h3><ul>")
+        parts.append("<h4>Warnings</h4><ul>")
         parts += [f"<li>{_e(w)}</li>" for w in warnings]
         parts.append("</ul>")
     return "\n".join(parts)
@@ -360,18 +498,18 @@ def _cross_html(cross: CrossArticleScore) -> list[str]:
         for s in (cross.actors, cross.events)
     ]
     parts = [
-        "<h2>Across articles (pairwise over canonical actors and event clusters)</h2>",
+        "<h3>Across articles (pairwise over canonical actors and event clusters)</h3>",
         _table(["", "precision", "recall", "right", "merged", "true pairs"], rows),
     ]
     for s in (cross.actors, cross.events):
         for title, pairs in (("wrong merges", s.wrong_merges), ("missed merges", s.missed_merges)):
             if pairs:
-                parts.append(f"<h3>{_e(s.kind)}: {title} ({len(pairs)})</h3>")
+                parts.append(f"<h4>{_e(s.kind)}: {title} ({len(pairs)})</h4>")
                 parts.append(_table(["one", "other"], [[_e(a), _e(b)] for a, b in pairs[:50]]))
     return parts
 
 
-def render_html(report: EvalReport) -> str:
+def _set_html(report: EvalReport) -> str:
     r = report.run_totals
     t = report.totals
     if report.failures:
@@ -379,8 +517,10 @@ def render_html(report: EvalReport) -> str:
             f"<li><code>{_e(f.key)}</code>: {_e(f.reason)}</li>" for f in report.failures
         )
         verdict += "</ul>"
-    else:
+    elif report.thresholds:
         verdict = f'<p class="ok">All {len(report.thresholds)} thresholds met.</p>'
+    else:
+        verdict = '<p class="muted">No thresholds for this set.</p>'
     if report.run_problems:
         verdict += '<p class="bad">Runs that did not succeed (scored as empty):</p><ul>'
         verdict += "".join(f"<li>{_e(p)}</li>" for p in report.run_problems) + "</ul>"
@@ -391,11 +531,12 @@ def render_html(report: EvalReport) -> str:
         for a in report.articles
     ]
     body = [
-        f"<h1>Extraction eval: {_e(report.dataset)} v{report.version}</h1>",
-        f'<p class="muted">{_e(report.generated_at)} · {_e(report.base_url)} · '
-        f"{len(report.articles)} articles · {report.seconds:.1f} s</p>",
+        f'<section id="set-{_e(report.set_name)}">',
+        f"<h2>Set {_e(report.set_name)}: {_e(report.dataset)} v{report.version}</h2>",
+        f'<p class="muted">{_e(report.dataset_path)} · {len(report.articles)} articles · '
+        f"{report.seconds:.1f} s</p>",
         verdict,
-        "<h2>Summary (micro over all articles)</h2>",
+        "<h3>Summary (micro over all articles)</h3>",
         _kind_table(t),
         _field_table(t),
         f"<p>ungrounded share {t.ungrounded_share:.3f} ({t.ungrounded_records}/"
@@ -411,9 +552,49 @@ def render_html(report: EvalReport) -> str:
         ),
         *(_cross_html(report.cross) if report.cross else []),
         *(_article_html(a) for a in report.articles),
+        "</section>",
+    ]
+    return "\n".join(body)
+
+
+def _side_by_side_html(suite: SuiteReport) -> str:
+    head = "".join(f'<th><a href="#set-{_e(n)}">{_e(n)}</a></th>' for n in suite.names)
+    out = [f"<table><tr><th>metric</th>{head}</tr>"]
+    for row in side_by_side(suite.sets):
+        out.append(f"<tr><td><code>{_e(row.metric)}</code></td>")
+        for cell in row.cells:
+            if cell.failed:
+                out.append(f'<td class="n bad" title="{_e(cell.failed)}">{_e(cell.text)} !</td>')
+            else:
+                out.append(f'<td class="n">{_e(cell.text)}</td>')
+        out.append("</tr>")
+    out.append("</table>")
+    return "".join(out)
+
+
+def render_html(suite: SuiteReport) -> str:
+    names = ", ".join(suite.names)
+    if suite.failures:
+        verdict = '<p class="bad">Thresholds failed:</p><ul>' + "".join(
+            f"<li><code>{_e(f)}</code></li>" for f in suite.failures
+        )
+        verdict += "</ul>"
+    else:
+        verdict = '<p class="ok">Every threshold met.</p>'
+    body = [
+        f"<h1>Extraction eval: {_e(names)}</h1>",
+        f'<p class="muted">{_e(suite.generated_at)} · {_e(suite.base_url)} · thresholds '
+        f"{_e(suite.thresholds_path)} · {suite.seconds:.1f} s</p>",
+        verdict,
+        "<h2>Side by side</h2>",
+        '<p class="muted">Micro averages over each set\'s articles; accuracies over matched '
+        "required pairs (correct/total); tp/fp/fn/optional are record counts; a value marked ! "
+        "fails its set's threshold.</p>",
+        _side_by_side_html(suite),
+        *(_set_html(r) for r in suite.sets),
     ]
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>Extraction eval: {_e(report.dataset)} v{report.version}</title>"
+        f"<title>Extraction eval: {_e(names)}</title>"
         f"<style>{_CSS}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n"
     )

@@ -1,7 +1,12 @@
-"""Run a dataset through the running service, score it and write the reports.
+"""Run labelled sets (seeds, dev, test) through the running service, score them and write one
+report with the sets side by side.
+
+A set name resolves to the newest ``evals/datasets/<set>.v<N>.yaml``. Thresholds are per set
+(``evals/thresholds.yaml``: set -> {metric: limit}); a set without thresholds passes.
 
 Exit codes: 0 all thresholds met; 1 a threshold failed; 2 the service could not be used
-(network or HTTP error, unexpected answer, a run that failed or did not finish in time).
+(network or HTTP error, unexpected answer, a run that failed or did not finish in time) or an
+input file is unusable.
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -26,6 +32,7 @@ from evals.report import (
     ArticleRun,
     EvalReport,
     RunStats,
+    SuiteReport,
     build_report,
     render_html,
     render_text,
@@ -40,6 +47,12 @@ from evals.scorer import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
+DATASETS = ROOT / "evals/datasets"
+DEFAULT_SETS = "seeds"
+# Where an old flat thresholds file (metric: number at the top level) applies by default.
+FLAT_THRESHOLDS_SET = "seeds"
+_SET_NAME = re.compile(r"[A-Za-z0-9_-]+")
+_DATASET_FILE = re.compile(r"(?P<name>.+)\.v(?P<version>\d+)\.ya?ml")
 DONE = {"succeeded", "failed"}
 # The API rejects ?wait= above this; longer waits continue by polling.
 MAX_SERVER_WAIT = 3600.0
@@ -83,19 +96,66 @@ def load_cluster_truth(path: Path, dataset: Dataset) -> ClusterTruth | None:
         raise ConfigError(f"cluster truth {path}: {exc}") from exc
 
 
-def load_thresholds(path: Path) -> dict[str, float]:
+def set_name(path: Path) -> str:
+    """``seeds.v1.yaml`` -> ``seeds`` (the column and thresholds key of a dataset file)."""
+    match = _DATASET_FILE.fullmatch(path.name)
+    return match["name"] if match else path.stem
+
+
+def resolve_set(name: str, directory: Path = DATASETS) -> Path:
+    """The newest ``<directory>/<name>.v<N>.yaml``."""
+    if not _SET_NAME.fullmatch(name):
+        raise ConfigError(f"set {name!r}: a set name is letters, digits, '-' and '_'")
+    versions = [
+        (int(match["version"]), path)
+        for path in directory.glob(f"{name}.v*.y*ml")
+        if (match := _DATASET_FILE.fullmatch(path.name)) and match["name"] == name
+    ]
+    if not versions:
+        raise ConfigError(f"set {name!r}: no {directory}/{name}.v<N>.yaml")
+    return max(versions)[1]
+
+
+def parse_sets(value: str) -> list[str]:
+    names = [n.strip() for n in value.split(",") if n.strip()]
+    if not names:
+        raise ConfigError("--sets: name at least one set, e.g. seeds,dev")
+    if len(set(names)) != len(names):
+        raise ConfigError(f"--sets {value}: a set is named twice")
+    return names
+
+
+def _limits(path: Path, where: str, raw: object) -> dict[str, float]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"thresholds {path}: {where} must map metric names to numbers")
+    limits: dict[str, float] = {}
+    for key, value in raw.items():
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise ConfigError(f"thresholds {path}: {where}{key} must be a number, not {value!r}")
+        limits[str(key)] = float(value)
+    return limits
+
+
+def load_thresholds(path: Path, flat_set: str = FLAT_THRESHOLDS_SET) -> dict[str, dict[str, float]]:
+    """Set name -> {metric: limit}. A set given as empty (``dev:`` or ``dev: {}``) has none.
+    An old flat file (``metric: number`` at the top level) holds the limits of ``flat_set``."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"thresholds {path}: {exc}") from exc
     if not isinstance(raw, dict):
-        raise ConfigError(f"thresholds {path}: expected a mapping of metric name to number")
-    limits: dict[str, float] = {}
-    for key, value in raw.items():
-        if not isinstance(value, int | float) or isinstance(value, bool):
-            raise ConfigError(f"thresholds {path}: {key} must be a number, not {value!r}")
-        limits[str(key)] = float(value)
-    return limits
+        raise ConfigError(f"thresholds {path}: expected a mapping of set name to thresholds")
+    nested = [isinstance(v, dict) or v is None for v in raw.values()]
+    if raw and not any(nested):
+        return {flat_set: _limits(path, "", raw)}
+    if not all(nested):
+        raise ConfigError(
+            f"thresholds {path}: mixes set sections and top-level metrics; put every metric "
+            "under its set (seeds:, dev:, test:)"
+        )
+    return {str(name): _limits(path, f"{name}.", value) for name, value in raw.items()}
 
 
 def _call(client: httpx.Client, method: str, url: str, **kwargs: Any) -> dict[str, Any]:
@@ -211,15 +271,17 @@ def run_eval(
     config: ScoringConfig = DEFAULT_CONFIG,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
+    label: str = "",
 ) -> list[ArticleResult]:
     results = []
     total = len(dataset.articles)
+    prefix = f"{label} " if label else ""
     for n, gold in enumerate(dataset.articles, 1):
         run, predicted = process_article(client, gold, root, options, sleep=sleep, clock=clock)
         score = score_article(gold, predicted, config)
         s = score.scores
         print(
-            f"[{n}/{total}] {gold.file}: article {run.article_id} run {run.run_id} "
+            f"[{prefix}{n}/{total}] {gold.file}: article {run.article_id} run {run.run_id} "
             f"{run.status} in {run.seconds:.1f} s; F1 events {s.events.f1:.2f} "
             f"actors {s.actors.f1:.2f} figures {s.figures.f1:.2f}",
             file=progress,
@@ -257,7 +319,7 @@ def cross_article(
     return score_cross_article(dataset, truth, predicted, scores, service_clusters(client))
 
 
-def write_report(report: EvalReport, out: Path) -> None:
+def write_report(report: SuiteReport, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.json").write_text(
         json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
@@ -265,19 +327,60 @@ def write_report(report: EvalReport, out: Path) -> None:
     (out / "report.html").write_text(render_html(report), encoding="utf-8")
 
 
+@dataclass(frozen=True)
+class EvalSet:
+    name: str
+    path: Path
+    dataset: Dataset
+    truth: ClusterTruth | None
+
+
+def _shown(path: Path) -> str:
+    """A path as reports show it: relative to the repo root when it is inside."""
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m evals",
-        description="Run a labelled dataset through the running extraction service and score "
-        "it. Exit 0: thresholds met; 1: a threshold failed; 2: service or network error.",
+        description="Run labelled sets through the running extraction service, score them and "
+        "report them side by side. Exit 0: thresholds met; 1: a threshold failed; 2: service, "
+        "network or input error.",
     )
     parser.add_argument("--base-url", required=True, help="e.g. http://127.0.0.1:8000")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument(
+        "--sets",
+        default=DEFAULT_SETS,
+        metavar="NAMES",
+        help="comma-separated sets, each the newest <sets-dir>/<set>.v<N>.yaml, reported side "
+        f"by side (default {DEFAULT_SETS}; e.g. seeds,dev,test)",
+    )
+    which.add_argument(
+        "--dataset",
+        type=Path,
+        default=None,
+        metavar="YAML",
+        help="one dataset file instead of --sets (its set name: the file name before .v<N>)",
+    )
     parser.add_argument(
-        "--dataset", type=Path, default=ROOT / "evals/datasets/seeds.v1.yaml", metavar="YAML"
+        "--sets-dir",
+        type=Path,
+        default=DATASETS,
+        metavar="DIR",
+        help="where --sets are looked up (default evals/datasets)",
     )
     parser.add_argument("--out", type=Path, default=ROOT / "evals/reports/latest", metavar="DIR")
     parser.add_argument(
-        "--thresholds", type=Path, default=ROOT / "evals/thresholds.yaml", metavar="YAML"
+        "--thresholds",
+        type=Path,
+        default=ROOT / "evals/thresholds.yaml",
+        metavar="YAML",
+        help="set -> {metric: limit} (a flat metric: limit file is the seeds set's, or the "
+        "--dataset file's)",
     )
     parser.add_argument(
         "--root",
@@ -305,10 +408,29 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         type=Path,
         default=None,
         metavar="YAML",
-        help="cross-article truth (default: <dataset>.clusters.v<N>.yaml beside the dataset, "
-        "when it exists)",
+        help="cross-article truth for a single set (default: <dataset>.clusters.v<N>.yaml "
+        "beside each dataset, when it exists)",
     )
     return parser.parse_args(argv)
+
+
+def load_sets(args: argparse.Namespace) -> list[EvalSet]:
+    """The datasets to run and their cluster truths; raises ConfigError."""
+    if args.dataset is not None:
+        paths = [args.dataset]
+    else:
+        paths = [resolve_set(name, args.sets_dir) for name in parse_sets(args.sets)]
+    if args.clusters is not None:
+        if len(paths) != 1:
+            raise ConfigError("--clusters applies to a single set")
+        if not args.clusters.exists():
+            raise ConfigError(f"cluster truth {args.clusters}: no such file")
+    sets = []
+    for path in paths:
+        dataset = load_dataset(path)
+        truth = load_cluster_truth(args.clusters or cluster_truth_path(path), dataset)
+        sets.append(EvalSet(set_name(path), path, dataset, truth))
+    return sets
 
 
 def main(
@@ -324,15 +446,43 @@ def main(
     err_stream = stderr or sys.stderr
     options = RunOptions(wait=args.wait, rerun=args.rerun, poll_interval=args.poll)
     started = time.monotonic()
+    reports: list[EvalReport] = []
     try:
-        dataset = load_dataset(args.dataset)
-        thresholds = load_thresholds(args.thresholds)
-        if args.clusters is not None and not args.clusters.exists():
-            raise ConfigError(f"cluster truth {args.clusters}: no such file")
-        truth = load_cluster_truth(args.clusters or cluster_truth_path(args.dataset), dataset)
+        sets = load_sets(args)
+        # An old flat file belongs to the one --dataset file, as it did before sets.
+        flat_set = sets[0].name if args.dataset is not None else FLAT_THRESHOLDS_SET
+        thresholds = load_thresholds(args.thresholds, flat_set)
         with httpx.Client(base_url=args.base_url, transport=transport, timeout=30.0) as client:
-            results = run_eval(client, dataset, args.root, options, err_stream, sleep=sleep)
-            cross = cross_article(client, dataset, truth, results) if truth else None
+            for item in sets:
+                set_started = time.monotonic()
+                results = run_eval(
+                    client,
+                    item.dataset,
+                    args.root,
+                    options,
+                    err_stream,
+                    sleep=sleep,
+                    label=item.name,
+                )
+                cross = (
+                    cross_article(client, item.dataset, item.truth, results) if item.truth else None
+                )
+                reports.append(
+                    build_report(
+                        dataset=item.dataset.dataset,
+                        version=item.dataset.version,
+                        dataset_path=_shown(item.path),
+                        base_url=args.base_url,
+                        generated_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                        seconds=time.monotonic() - set_started,
+                        config=DEFAULT_CONFIG,
+                        articles=results,
+                        thresholds_path=_shown(args.thresholds),
+                        thresholds=thresholds.get(item.name, {}),
+                        cross=cross,
+                        name=item.name,
+                    )
+                )
     except ConfigError as exc:
         print(f"error: {exc}", file=err_stream)
         return EXIT_SERVICE
@@ -340,29 +490,23 @@ def main(
         print(f"service error: {exc}", file=err_stream)
         return EXIT_SERVICE
 
-    report = build_report(
-        dataset=dataset.dataset,
-        version=dataset.version,
-        dataset_path=str(args.dataset),
+    suite = SuiteReport(
         base_url=args.base_url,
         generated_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         seconds=time.monotonic() - started,
-        config=DEFAULT_CONFIG,
-        articles=results,
-        thresholds_path=str(args.thresholds),
-        thresholds=thresholds,
-        cross=cross,
+        thresholds_path=_shown(args.thresholds),
+        sets=reports,
     )
-    write_report(report, args.out)
-    print(render_text(report), file=out_stream)
+    write_report(suite, args.out)
+    print(render_text(suite), file=out_stream)
     print(f"\nreport: {args.out / 'report.html'}", file=out_stream)
 
-    for failure in report.failures:
+    for failure in suite.failures:
         print(f"FAILED threshold {failure}", file=out_stream)
-    if report.run_problems:
-        for problem in report.run_problems:
+    if suite.run_problems:
+        for problem in suite.run_problems:
             print(f"run problem: {problem}", file=err_stream)
         if not options.rerun:
             print("(--rerun queues a new extraction for articles already stored)", file=err_stream)
         return EXIT_SERVICE
-    return EXIT_THRESHOLDS if report.failures else EXIT_OK
+    return EXIT_THRESHOLDS if suite.failures else EXIT_OK

@@ -490,10 +490,11 @@ def test_threshold_comparison_returns_failed_keys() -> None:
 
 
 def test_thresholds_file_names_known_metrics() -> None:
-    limits = load_thresholds(ROOT / "evals/thresholds.yaml")
-    assert limits["ungrounded_share_max"] == 0.0
+    sets = load_thresholds(ROOT / "evals/thresholds.yaml")
+    assert sets["seeds"]["ungrounded_share_max"] == 0.0
     empty_cross = CrossArticleScore(PairScore("actors"), PairScore("events"))
-    assert check_thresholds(Scores().metrics() | empty_cross.metrics(), limits) == []
+    for limits in sets.values():
+        assert check_thresholds(Scores().metrics() | empty_cross.metrics(), limits) == []
 
 
 # -- runner ----------------------------------------------------------------------------------
@@ -677,7 +678,7 @@ def test_runner_end_to_end(tmp_path: Path) -> None:
         "GET /runs/7",
         "GET /articles/1",
     ]
-    report = json.loads((out / "report.json").read_text())
+    report = json.loads((out / "report.json").read_text())["sets"]["tiny"]
     assert report["metrics"]["events.f1"] == 1.0
     assert report["metrics"]["actors.f1"] == 1.0
     assert report["run_totals"]["prompt_tokens"] == 100
@@ -685,8 +686,8 @@ def test_runner_end_to_end(tmp_path: Path) -> None:
     page = (out / "report.html").read_text()
     assert page.startswith("<!DOCTYPE html>")
     assert "<style>" in page and "<link" not in page and "<script" not in page
-    assert "[1/1] seeds/a.txt" in stderr and "succeeded" in stderr
-    assert "events" in stdout and "ungrounded share" in stdout
+    assert "[tiny 1/1] seeds/a.txt" in stderr and "succeeded" in stderr
+    assert "events.f1" in stdout and "ungrounded_share" in stdout
 
 
 def test_runner_threshold_failure_exits_1(tmp_path: Path) -> None:
@@ -694,7 +695,7 @@ def test_runner_threshold_failure_exits_1(tmp_path: Path) -> None:
         tmp_path, FakeService(events=False), {"events.recall": 0.5, "actors.f1": 0.5}
     )
     assert code == 1
-    assert "FAILED threshold events.recall" in stdout
+    assert "FAILED threshold tiny: events.recall" in stdout
     assert "actors.f1" not in stdout.split("FAILED", 1)[1]
     assert (out / "report.json").exists() and (out / "report.html").exists()
 
@@ -711,7 +712,7 @@ def test_runner_failed_run_exits_2_with_report(tmp_path: Path) -> None:
     code, _, stderr, out = run_main(tmp_path, FakeService(final="failed"), {"events.f1": 0.0})
     assert code == 2
     assert "run 7 failed (llm down)" in stderr
-    report = json.loads((out / "report.json").read_text())
+    report = json.loads((out / "report.json").read_text())["sets"]["tiny"]
     assert report["metrics"]["events.recall"] == 0.0
 
 
