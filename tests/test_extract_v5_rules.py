@@ -186,3 +186,19 @@ async def test_v5_end_to_end_one_event_per_occurrence_and_counts_typed_by_words(
     assert figures["30 others"]["event_id"] == strike["id"]  # merged into the first report
     names = {a["name"] for a in article["actors"]}
     assert "Elsewhere" not in names and "SAADA" not in names
+
+
+def test_v5_leaves_victims_people_teasers_and_datelines_out_of_the_candidates() -> None:
+    text = (
+        "Gunmen kill 7 in Kabul\n"
+        "KABUL (AP) - Gunmen killed seven civilians near a checkpoint in Kabul, spokesman "
+        "Zabihullah Mujahid said on Monday.\n"
+        "- Five killed in separate attack in Herat\n"
+    )
+    [question] = questions_for(text, pipeline=2)
+    names = [m.text for m in question.names]
+    assert "Gunmen" in names
+    assert "civilians" not in names and "seven civilians" not in names
+    assert "Zabihullah Mujahid" not in names
+    assert "KABUL" not in names
+    assert [m.text for m in question.places] == ["Kabul"]

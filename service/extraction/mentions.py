@@ -40,6 +40,7 @@ class Mention:
     text: str
     may_be_place: bool = False  # a capitalised name that is not a force, group or acronym
     only_place: bool = False  # written where only a place stands ("in Douma", "on Damascus")
+    person: bool = False  # a person's name (spaCy, extract.v5): people are not actors
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:

@@ -153,5 +153,7 @@ def find_mentions(parsed: Parsed, exclude: list[tuple[int, int]] | None = None) 
         if not forces and not text.isupper() and after_place_word and text[0].isupper():
             may_be_place = True
         only_place = may_be_place and after_place_word
-        mentions.append(Mention(start, end, text, may_be_place, only_place))
+        tokens = _tokens(span, base, start, end)
+        person = len(tokens) >= 2 and all(t.ent_type_ == "PERSON" for t in tokens)
+        mentions.append(Mention(start, end, text, may_be_place, only_place, person))
     return mentions

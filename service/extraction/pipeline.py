@@ -71,6 +71,20 @@ _BOILERPLATE = re.compile(
     r"^(read more:|like this:?$|latest news$|image\b|advertisement$|published\b)", re.I
 )
 _MIN_WORDS = 4
+# extract.v5: scraped link lists and teasers ("- Five killed in ...", "Related: ...").
+_TEASER = re.compile(r"^(?:[-\u2013\u2022*>]\s|related\b|also read\b|see also\b|watch:)", re.I)
+# Totals over a period report no new occurrence: "A total of 109 people have been killed".
+_CUMULATIVE = re.compile(
+    r"\b(?:a total of|in total|so far|to date|since the (?:start|beginning)|this year|"
+    r"since (?:19|20)\d\d|death toll (?:has )?(?:risen|rose|climbed)|overall)\b",
+    re.IGNORECASE,
+)
+# Victims are counted by figures, not listed as actors (the labelling guide).
+_VICTIMS = re.compile(
+    r"^(?:\w+\s+)?(?:civilians|residents|people|villagers|passengers|children|women|students"
+    r"|worshippers|families|patients|refugees)$",
+    re.IGNORECASE,
+)
 # A sentence with no count and none of these words reports no event: it is not sent to the model.
 _EVENT_WORDS = re.compile(
     r"\b(kill|attack|strike|struck|shell|bomb|clash|fight|assault|offensive|raid|mortar|rocket"
@@ -181,10 +195,16 @@ def _questions_v2(text: str) -> list[_Question]:
             continue
         if key in seen or len(key.split()) < _MIN_WORDS or _BOILERPLATE.match(key):
             continue
+        if _TEASER.match(key):
+            continue
         seen.add(key)
         # Where the reporter filed from, not who acted or where: left out of the candidates.
         local = [(s - sentence.start, e - sentence.start) for s, e in datelines]
-        mentions = nlp.find_mentions(parsed, exclude=local)
+        mentions = [
+            m
+            for m in nlp.find_mentions(parsed, exclude=local)
+            if not _VICTIMS.match(m.text) and not m.person
+        ]
         question = _Question(
             sentence,
             [m for m in mentions if not m.only_place],
@@ -335,6 +355,10 @@ class ExtractionPipeline:
             actor.actor_type = outcome.value.type
 
 
+def _numbers(picks: list[Any]) -> list[int]:
+    return [pick.name if isinstance(pick, ActorPick) else pick for pick in picks]
+
+
 def _key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
@@ -432,13 +456,24 @@ class _RecordBuilder:
         for draft in labels.events:
             if draft not in drafts:
                 drafts.append(draft)
+        cumulative = self.pipeline >= 2 and _CUMULATIVE.search(sentence.text) is not None
         for draft in drafts:
-            if draft.status is not Factuality.HAPPENED:
+            if draft.status is not Factuality.HAPPENED or cumulative:
                 self.non_events += 1
                 continue
             place = name(draft.location, question.places)
             if place is not None and self._is_outlet(place):
                 place = None  # "the Observatory" is no place
+            if place is not None and self.pipeline >= 2:
+                sides = {
+                    _key(n.text)
+                    for n in map(
+                        name, (*_numbers(draft.by), *_numbers(draft.against), labels.source)
+                    )
+                    if n
+                }
+                if _key(place.text) in sides:
+                    place = None  # one name is not both a side (or the source) and the place
             pending = _PendingEvent(
                 record={
                     "event_type": EVENT_TYPE_OF[draft.type],
