@@ -121,6 +121,11 @@ def test_one_occurrence_is_one_key() -> None:
         strike, OccurrenceKey("Air/drone strike", "Saada", dt.date(2024, 5, 9))
     )
     assert not same_occurrence(strike, OccurrenceKey("Armed clash", "Saada", day))
+    this_month = OccurrenceKey("Air/drone strike", "Saada", dt.date(2024, 5, 1), "month")
+    assert same_occurrence(strike, this_month)
+    assert not same_occurrence(
+        strike, OccurrenceKey("Air/drone strike", "Saada", dt.date(2024, 4, 1), "month")
+    )
 
 
 async def test_v5_end_to_end_one_event_per_occurrence_and_counts_typed_by_words(

@@ -154,6 +154,6 @@ def find_mentions(parsed: Parsed, exclude: list[tuple[int, int]] | None = None) 
             may_be_place = True
         only_place = may_be_place and after_place_word
         tokens = _tokens(span, base, start, end)
-        person = len(tokens) >= 2 and all(t.ent_type_ == "PERSON" for t in tokens)
+        person = bool(tokens) and not forces and all(t.ent_type_ == "PERSON" for t in tokens)
         mentions.append(Mention(start, end, text, may_be_place, only_place, person))
     return mentions

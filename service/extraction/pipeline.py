@@ -76,7 +76,8 @@ _TEASER = re.compile(r"^(?:[-\u2013\u2022*>]\s|related\b|also read\b|see also\b|
 # Totals over a period report no new occurrence: "A total of 109 people have been killed".
 _CUMULATIVE = re.compile(
     r"\b(?:a total of|in total|so far|to date|since the (?:start|beginning)|this year|"
-    r"since (?:19|20)\d\d|death toll (?:has )?(?:risen|rose|climbed)|overall)\b",
+    r"since (?:19|20)\d\d|death toll (?:has )?(?:risen|rose|climbed)|overall"
+    r"|(?:over|in) the (?:past|last) (?:\w+ )?(?:years?|months?|decades?))\b",
     re.IGNORECASE,
 )
 # Victims are counted by figures, not listed as actors (the labelling guide).
@@ -622,7 +623,10 @@ class _RecordBuilder:
 
 def _occurrence(pending: _PendingEvent) -> OccurrenceKey:
     record = pending.record
-    return OccurrenceKey(str(record["sub_event_type"]), record["location"], record["date"])
+    precision = str(record["date_precision"])
+    return OccurrenceKey(
+        str(record["sub_event_type"]), record["location"], record["date"], precision
+    )
 
 
 def _summary(

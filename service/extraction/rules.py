@@ -102,6 +102,26 @@ class OccurrenceKey:
     sub_event_type: str
     location: str | None
     date: dt.date | None
+    precision: str = "day"  # of ``date``: day, week, month, year
+
+
+def _period(date: dt.date, precision: str) -> tuple[int, ...]:
+    if precision == "year":
+        return (date.year,)
+    if precision == "month":
+        return (date.year, date.month)
+    if precision == "week":
+        return date.isocalendar()[:2]
+    return (date.year, date.month, date.day)
+
+
+def _same_time(first: OccurrenceKey, second: OccurrenceKey) -> bool:
+    """Dates that can be the same day: one missing, or equal at the coarser precision."""
+    if first.date is None or second.date is None:
+        return True
+    order = ["day", "week", "month", "year"]
+    coarser = max(first.precision, second.precision, key=order.index)
+    return _period(first.date, coarser) == _period(second.date, coarser)
 
 
 def same_occurrence(first: OccurrenceKey, second: OccurrenceKey) -> bool:
@@ -112,4 +132,4 @@ def same_occurrence(first: OccurrenceKey, second: OccurrenceKey) -> bool:
     places = (first.location or "").casefold(), (second.location or "").casefold()
     if all(places) and places[0] != places[1]:
         return False
-    return not (first.date and second.date and first.date != second.date)
+    return _same_time(first, second)
