@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from service.resolution.actors import ActorResolver, Mention, ResolvedActor, normalise
 from service.store.tables import Actor, ActorLink, CanonicalActor, ExtractionRun, RunStatus
+from service.store.views import lock_cross_article
 
 
 def _known(session: Session) -> list[ResolvedActor]:
@@ -88,6 +89,7 @@ def link_unlinked(engine: Engine, resolver: ActorResolver) -> int:
         ).all()
     for run_id in run_ids:
         with Session(engine) as session:
+            lock_cross_article(session)
             link_run_actors(session, run_id, resolver)
             session.commit()
     return len(run_ids)
