@@ -202,8 +202,8 @@ class ExtractionWorkers:
             except Exception as exc:  # the next beat tries again; the lease has slack
                 log.warning("cannot renew a run's lease", run_id=claim.run_id, error=str(exc))
                 continue
-            if not held:
-                log.warning("lost the lease of a run; its outcome is not ours", run_id=claim.run_id)
+            if not held:  # taken over, or just finished: writing the outcome tells which
+                log.debug("lease no longer held", run_id=claim.run_id)
                 return
 
     def _lost(self, claim: Claim, exc: LeaseLostError) -> None:

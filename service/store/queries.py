@@ -145,6 +145,12 @@ class Queries:
             found = self._figures(session, FigureFilter(), 0, None, only=ids)
         return {f.id: f for f in found.items}
 
+    def figures_of_events(self, event_ids: list[int], category: str) -> list[FigureRead]:
+        """The figures of ``category`` tied to these events (of whichever run)."""
+        with Session(self.engine) as session:
+            f = FigureFilter(category=category)
+            return self._figures(session, f, 0, None, of_events=event_ids).items
+
     def _events(
         self,
         session: Session,
@@ -332,12 +338,15 @@ class Queries:
         after: int,
         limit: int | None,
         only: list[int] | None = None,
+        of_events: list[int] | None = None,
     ) -> Window[FigureRead]:
         stmt = select(Figure, ExtractionRun).join(
             ExtractionRun, col(Figure.run_id) == col(ExtractionRun.id)
         )
         if only is not None:  # these figures, of any run
             stmt = stmt.where(col(Figure.id).in_(only))
+        elif of_events is not None:  # the figures of these events, of any run
+            stmt = stmt.where(col(Figure.event_id).in_(of_events))
         else:
             stmt = self._scope(stmt, Figure, f.article_id, f.run_id)
         stmt = stmt.where(col(Figure.id) > after)

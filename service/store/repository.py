@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 
 from service.resolution.actors import ActorResolver
+from service.store.actor_links import KnownActors
 from service.store.queries import Queries
 from service.store.runs import RunQueue
 from service.store.views import ViewQueries
@@ -19,3 +20,4 @@ class Store(RunQueue, RecordWrites, Queries, ViewQueries):
     def __init__(self, engine: Engine, resolver: ActorResolver | None = None) -> None:
         self.engine = engine
         self.resolver = resolver or ActorResolver()
+        self.known_actors = KnownActors()

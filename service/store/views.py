@@ -18,7 +18,6 @@ version of the rules (``VIEWS_VERSION``) rebuilds the tables at start-up.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import delete, func, text
@@ -30,6 +29,7 @@ from service.resolution.events import (
     EventCluster,
     EventPoint,
     cluster_events,
+    extend_clusters,
     group_campaigns,
     place_key,
 )
@@ -87,13 +87,14 @@ def refresh_article(session: Session, article_id: int) -> None:
     blocks: set[Block] = {(s, p) for s, p in old}
     session.execute(delete(EventView).where(col(EventView.article_id) == article_id))
     session.execute(delete(FigureView).where(col(FigureView.article_id) == article_id))
+    added: dict[Block, set[int]] = defaultdict(set)
     if current is not None:
         for event_id, sub_event_type, location in session.exec(
             select(Event.id, Event.sub_event_type, Event.location).where(Event.run_id == current)
         ).all():
             assert event_id is not None
             place = place_key(location)
-            blocks.add((sub_event_type, place))
+            added[(sub_event_type, place)].add(event_id)
             session.add(
                 EventView(
                     event_id=event_id,
@@ -104,20 +105,45 @@ def refresh_article(session: Session, article_id: int) -> None:
                 )
             )
     session.flush()
-    _recluster(session, blocks)
-
-
-def _recluster(session: Session, blocks: Iterable[Block]) -> None:
     places: set[str] = set()
-    for sub_event_type, place in blocks:
-        old_clusters = _block_cluster_ids(session, sub_event_type, place)
-        clusters = cluster_events(_block_points(session, sub_event_type, place))
-        _store_clusters(session, sub_event_type, place, clusters, old_clusters)
+    for block in blocks | set(added):
+        sub_event_type, place = block
+        points, cluster_of = _block_points(session, sub_event_type, place)
+        new = added.get(block, set())
+        if block not in blocks and all(p.id in new or p.id < min(new) for p in points):
+            # Only events newer than any in the block came: they join as cluster_events
+            # would have added them last (the common case: a new article).
+            _extend_block(session, sub_event_type, place, points, cluster_of, new)
+        else:
+            old_clusters = _block_cluster_ids(session, sub_event_type, place)
+            clusters = cluster_events(points)
+            _store_clusters(session, sub_event_type, place, clusters, old_clusters, cluster_of)
         if place is not None and violent(sub_event_type):
             places.add(place)
     for place in places:
         _store_campaigns(session, place)
     session.flush()
+
+
+def _extend_block(
+    session: Session,
+    sub_event_type: str,
+    place: str | None,
+    points: list[EventPoint],
+    cluster_of: dict[int, int],
+    new: set[int],
+) -> None:
+    stored: dict[int, EventCluster] = {}
+    for point in sorted(points, key=lambda p: p.id):
+        if point.id not in new:
+            stored.setdefault(cluster_of[point.id], EventCluster()).members.append(point)
+    before = {c.id: len(c.members) for c in stored.values()}
+    clusters = extend_clusters(
+        sorted(stored.values(), key=lambda c: c.id), [p for p in points if p.id in new]
+    )
+    changed = [c for c in clusters if before.get(c.id) != len(c.members)]
+    old = {c.id for c in changed} & set(before)
+    _store_clusters(session, sub_event_type, place, changed, old, cluster_of)
 
 
 def _block_filter(table: Any, sub_event_type: str, place: str | None) -> Any:
@@ -130,13 +156,17 @@ def _block_cluster_ids(session: Session, sub_event_type: str, place: str | None)
     return set(session.exec(select(EventClusterRow.id).where(where)).all())
 
 
-def _block_points(session: Session, sub_event_type: str, place: str | None) -> list[EventPoint]:
+def _block_points(
+    session: Session, sub_event_type: str, place: str | None
+) -> tuple[list[EventPoint], dict[int, int]]:
+    """The block's current events, and the cluster each is stored in."""
     rows = session.exec(
-        select(Event)
+        select(Event, EventView.cluster_id)
         .join(EventView, col(EventView.event_id) == col(Event.id))
         .where(_block_filter(EventView, sub_event_type, place))
     ).all()
-    actors = _named_actors(session, [row.id for row in rows if row.id is not None])
+    actors = _named_actors(session, [row.id for row, _ in rows if row.id is not None])
+    cluster_of = {row.id or 0: cluster_id for row, cluster_id in rows}
     return [
         EventPoint(
             id=row.id or 0,
@@ -148,8 +178,8 @@ def _block_points(session: Session, sub_event_type: str, place: str | None) -> l
             evidence=row.evidence,
             actors=frozenset(actors.get(row.id or 0, ())),
         )
-        for row in rows
-    ]
+        for row, _ in rows
+    ], cluster_of
 
 
 def _named_actors(session: Session, event_ids: list[int]) -> dict[int, set[int]]:
@@ -173,20 +203,22 @@ def _store_clusters(
     place: str | None,
     clusters: list[EventCluster],
     old_clusters: set[int],
+    stored: dict[int, int],
 ) -> None:
+    """Write ``clusters`` in place of ``old_clusters``; ``stored``: each event's cluster as
+    stored, so only events that moved are written (a block can be large)."""
     if old_clusters:
         session.execute(delete(EventClusterRow).where(col(EventClusterRow.id).in_(old_clusters)))
-        session.execute(
-            delete(FigureGroupRow).where(col(FigureGroupRow.cluster_id).in_(old_clusters))
-        )
         if place is None:  # a placeless violent occurrence is a campaign of its own
             session.execute(delete(CampaignRow).where(col(CampaignRow.id).in_(old_clusters)))
     event_type = EVENT_TYPE_OF[SubEventType(sub_event_type)].value
     cluster_of: dict[int, int] = {}
+    moved: dict[int, list[int]] = defaultdict(list)
     for cluster in clusters:
-        members = [m.id for m in cluster.members]
-        for member in members:
-            cluster_of[member] = cluster.id
+        for member in cluster.members:
+            cluster_of[member.id] = cluster.id
+            if stored.get(member.id) != cluster.id:
+                moved[cluster.id].append(member.id)
         articles = len({m.article_id for m in cluster.members})
         campaign = cluster.id if place is None and violent(sub_event_type) else None
         session.add(
@@ -201,26 +233,21 @@ def _store_clusters(
         )
         if campaign is not None:
             session.add(CampaignRow(id=campaign, place=None, article_count=articles))
-    by_cluster: dict[int, list[int]] = defaultdict(list)
-    for event_id, cluster_id in cluster_of.items():
-        by_cluster[cluster_id].append(event_id)
-    for cluster_id, event_ids in by_cluster.items():
+    table = EventView.__table__  # type: ignore[attr-defined]
+    for cluster_id, event_ids in moved.items():
         session.execute(
-            EventView.__table__.update()  # type: ignore[attr-defined]
-            .where(EventView.__table__.c.event_id.in_(event_ids))  # type: ignore[attr-defined]
-            .values(cluster_id=cluster_id)
+            table.update().where(table.c.event_id.in_(event_ids)).values(cluster_id=cluster_id)
         )
     session.flush()
-    _store_figure_groups(session, cluster_of)
+    _store_figure_groups(session, cluster_of, old_clusters | set(cluster_of.values()))
 
 
-def _store_figure_groups(session: Session, cluster_of: dict[int, int]) -> None:
-    if not cluster_of:
+def _store_figure_groups(session: Session, cluster_of: dict[int, int], clusters: set[int]) -> None:
+    """Group the figures of the events in ``cluster_of`` (every event of ``clusters``) anew,
+    writing only what changed."""
+    if not clusters:
         return
     figures = session.exec(select(Figure).where(col(Figure.event_id).in_(list(cluster_of)))).all()
-    ids = [f.id for f in figures if f.id is not None]
-    if ids:
-        session.execute(delete(FigureView).where(col(FigureView.figure_id).in_(ids)))
     points = [
         FigurePoint(
             id=f.id or 0,
@@ -232,20 +259,58 @@ def _store_figure_groups(session: Session, cluster_of: dict[int, int]) -> None:
         )
         for f in figures
     ]
+    wanted_rows: dict[int, tuple[int, str, str, int]] = {}
+    wanted_view: dict[int, tuple[int, int]] = {}  # figure -> (group, article)
     for group in group_figures(points, cluster_of):
-        session.add(
-            FigureGroupRow(
-                id=group.id,
-                cluster_id=group.cluster_id,
-                category=group.category,
-                population=group.population,
-                article_count=len({m.article_id for m in group.members}),
+        articles = len({m.article_id for m in group.members})
+        wanted_rows[group.id] = (group.cluster_id, group.category, group.population, articles)
+        for member in group.members:
+            wanted_view[member.id] = (group.id, member.article_id)
+    rows = {
+        row.id: row
+        for row in session.exec(
+            select(FigureGroupRow).where(col(FigureGroupRow.cluster_id).in_(clusters))
+        ).all()
+    }
+    for group_id, row in rows.items():
+        values = (row.cluster_id, row.category, row.population, row.article_count)
+        if wanted_rows.get(group_id) != values:
+            session.delete(row)
+    session.flush()
+    for group_id, (cluster_id, category, population, articles) in wanted_rows.items():
+        old = rows.get(group_id)
+        if old is None or (old.cluster_id, old.category, old.population, old.article_count) != (
+            cluster_id,
+            category,
+            population,
+            articles,
+        ):
+            session.add(
+                FigureGroupRow(
+                    id=group_id,
+                    cluster_id=cluster_id,
+                    category=category,
+                    population=population,
+                    article_count=articles,
+                )
             )
+    ids = [p.id for p in points]
+    views = {
+        v.figure_id: v
+        for v in (
+            session.exec(select(FigureView).where(col(FigureView.figure_id).in_(ids))).all()
+            if ids
+            else []
         )
-        session.add_all(
-            FigureView(figure_id=m.id, article_id=m.article_id, group_id=group.id)
-            for m in group.members
-        )
+    }
+    for figure_id, view in views.items():
+        if wanted_view.get(figure_id, (None, None))[0] != view.group_id:
+            session.delete(view)
+    session.flush()
+    for figure_id, (group_id, article_id) in wanted_view.items():
+        found = views.get(figure_id)
+        if found is None or found.group_id != group_id:
+            session.add(FigureView(figure_id=figure_id, article_id=article_id, group_id=group_id))
 
 
 def _store_campaigns(session: Session, place: str) -> None:

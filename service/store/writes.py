@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from service.extraction.records import ArticleExtraction
 from service.resolution.actors import ActorResolver
-from service.store.actor_links import link_run_actors
+from service.store.actor_links import KnownActors, link_run_actors
 from service.store.runs import Accounting, Claim, account, held_run, release
 from service.store.tables import Actor, Event, EventActor, Figure, RunStatus
 from service.store.views import lock_cross_article, refresh_article
@@ -27,6 +27,7 @@ class RunResult:
 class RecordWrites:
     engine: Engine
     resolver: ActorResolver
+    known_actors: KnownActors
 
     def finish_run(self, claim: Claim, result: RunResult) -> None:
         """Store every record of a successful run and mark it succeeded, in one transaction;
@@ -34,6 +35,9 @@ class RecordWrites:
         extraction = result.extraction
         run_id = claim.run_id
         with Session(self.engine) as session:
+            # Cross-article lock first, the run's row second: the row (which the heartbeat
+            # renews) stays locked only while this transaction runs, not while it queues.
+            lock_cross_article(session)
             run = held_run(session, claim)
             article_id = run.article_id
             actors = [
@@ -42,8 +46,7 @@ class RecordWrites:
             ]
             session.add_all(actors)
             session.flush()
-            lock_cross_article(session)
-            link_run_actors(session, run_id, self.resolver)
+            link_run_actors(session, run_id, self.resolver, self.known_actors)
             events = []
             for record in extraction.events:
                 data = record.model_dump(exclude={"actors"})
