@@ -21,6 +21,7 @@ from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import delete, func, text
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -160,25 +161,33 @@ def _block_points(
     session: Session, sub_event_type: str, place: str | None
 ) -> tuple[list[EventPoint], dict[int, int]]:
     """The block's current events, and the cluster each is stored in."""
-    rows = session.exec(
-        select(Event, EventView.cluster_id)
+    rows = session.execute(
+        sa_select(
+            col(Event.id),
+            col(Event.article_id),
+            col(Event.location),
+            col(Event.date),
+            col(Event.date_precision),
+            col(Event.evidence),
+            col(EventView.cluster_id),
+        )
         .join(EventView, col(EventView.event_id) == col(Event.id))
         .where(_block_filter(EventView, sub_event_type, place))
     ).all()
-    actors = _named_actors(session, [row.id for row, _ in rows if row.id is not None])
-    cluster_of = {row.id or 0: cluster_id for row, cluster_id in rows}
+    actors = _named_actors(session, [row[0] for row in rows if row[0] is not None])
+    cluster_of = {row[0] or 0: row[6] for row in rows}
     return [
         EventPoint(
-            id=row.id or 0,
-            article_id=row.article_id,
-            sub_event_type=row.sub_event_type,
-            location=row.location,
-            date=row.date,
-            date_precision=row.date_precision,
-            evidence=row.evidence,
-            actors=frozenset(actors.get(row.id or 0, ())),
+            id=event_id or 0,
+            article_id=article_id,
+            sub_event_type=sub_event_type,
+            location=location,
+            date=date,
+            date_precision=precision,
+            evidence=evidence,
+            actors=frozenset(actors.get(event_id or 0, ())),
         )
-        for row, _ in rows
+        for event_id, article_id, location, date, precision, evidence, _ in rows
     ], cluster_of
 
 
@@ -187,13 +196,22 @@ def _named_actors(session: Session, event_ids: list[int]) -> dict[int, set[int]]
     found: dict[int, set[int]] = defaultdict(set)
     if not event_ids:
         return found
-    for event_id, canonical_id in session.exec(
+    links = session.exec(
         select(EventActor.event_id, ActorLink.canonical_id)
         .join(ActorLink, col(ActorLink.actor_id) == col(EventActor.actor_id))
-        .join(CanonicalActor, col(CanonicalActor.id) == col(ActorLink.canonical_id))
-        .where(col(EventActor.event_id).in_(event_ids), col(CanonicalActor.article_id).is_(None))
-    ).all():
-        found[event_id].add(canonical_id)
+        .where(col(EventActor.event_id).in_(event_ids))
+    ).all()
+    canonical = {c for _, c in links}
+    generic = set(
+        session.exec(
+            select(CanonicalActor.id).where(
+                col(CanonicalActor.id).in_(canonical), col(CanonicalActor.article_id).is_not(None)
+            )
+        ).all()
+    )
+    for event_id, canonical_id in links:
+        if canonical_id not in generic:
+            found[event_id].add(canonical_id)
     return found
 
 
@@ -316,24 +334,31 @@ def _store_figure_groups(session: Session, cluster_of: dict[int, int], clusters:
 def _store_campaigns(session: Session, place: str) -> None:
     """Re-group the violent occurrences at one place into campaigns."""
     session.execute(delete(CampaignRow).where(col(CampaignRow.place) == place))
-    rows = session.exec(
-        select(EventView.cluster_id, Event)
+    rows = session.execute(
+        sa_select(
+            col(EventView.cluster_id),
+            col(Event.id),
+            col(Event.article_id),
+            col(Event.sub_event_type),
+            col(Event.date),
+            col(Event.date_precision),
+        )
         .join(Event, col(Event.id) == col(EventView.event_id))
-        .where(EventView.place == place)
+        .where(col(EventView.place) == place)
         .order_by(col(Event.id))
     ).all()
     clusters: dict[int, EventCluster] = {}
-    for cluster_id, event in rows:
-        if not violent(event.sub_event_type):
+    for cluster_id, event_id, article_id, sub_event_type, date, precision in rows:
+        if not violent(sub_event_type):
             continue
         clusters.setdefault(cluster_id, EventCluster()).members.append(
             EventPoint(
-                id=event.id or 0,
-                article_id=event.article_id,
-                sub_event_type=event.sub_event_type,
-                location=event.location,
-                date=event.date,
-                date_precision=event.date_precision,
+                id=event_id or 0,
+                article_id=article_id,
+                sub_event_type=sub_event_type,
+                location=place,
+                date=date,
+                date_precision=precision,
             )
         )
     ordered = sorted(clusters.values(), key=lambda c: c.id)
