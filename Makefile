@@ -1,7 +1,7 @@
 # Set-up is part of every target: a fresh machine needs only Python 3.11, pip and a C/C++ compiler.
 UV := $(shell sh scripts/ensure-uv.sh)
 
-.PHONY: run test bench model
+.PHONY: run test test-postgres bench model
 
 MODEL_DIR := $(or $(CONFLICT_LOCAL_MODEL_DIR),data/models)
 
@@ -23,6 +23,13 @@ test:
 	$(UV) run --frozen --no-sync ruff format --check service tests bench evals
 	$(UV) run --frozen --no-sync mypy service bench evals
 	$(UV) run --frozen --no-sync pytest -W error -q
+
+## The test suite again on PostgreSQL (each test on a fresh database of that server; SQLite-only
+## tests skipped). An unreachable server fails the run.
+POSTGRES_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+test-postgres:
+	$(UV) sync --frozen --inexact
+	CONFLICT_TEST_DATABASE_URL=$(POSTGRES_TEST_URL) $(UV) run --frozen --no-sync pytest -W error -q
 
 ## Build llama.cpp's server (first time only) and assemble and verify the embedded model,
 ## without starting anything.

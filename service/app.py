@@ -34,6 +34,7 @@ from service.api.records import (
 from service.api.runs import RunController
 from service.articles import ArticleService
 from service.cross_article import CrossArticleViews
+from service.errors import DatabaseUnavailableError
 from service.extraction.pipeline import ExtractionPipeline
 from service.extraction.prompts import load_prompt
 from service.llm import StructuredLLM, build_openai_client
@@ -41,7 +42,10 @@ from service.settings import Settings
 from service.store.actor_links import link_unlinked
 from service.store.database import create_db_engine
 from service.store.repository import Store
+from service.store.views import ensure_views
 from service.worker import ExtractionWorkers
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(slots=True)
@@ -106,45 +110,75 @@ async def _start_local_model(settings: Settings, stack: AsyncExitStack) -> str:
     return await start_local_model(settings, stack)
 
 
+@asynccontextmanager
+async def open_runtime(
+    settings: Settings, llm_http_client: httpx.AsyncClient | None = None, *, workers: bool = True
+) -> AsyncIterator[Runtime]:
+    """The store, and (``workers``) the LLM client and running extraction workers. Without
+    workers (an API-only process) no LLM is started: worker processes serve the queue."""
+    async with AsyncExitStack() as stack:
+        engine = create_db_engine(settings.database_url, settings.database_busy_timeout_ms)
+        stack.callback(engine.dispose)
+        store = Store(engine)
+        # Records stored before actor resolution existed get their canonical actors now, and
+        # the cross-article views are built if this version's rules did not build them.
+        linked = await anyio.to_thread.run_sync(link_unlinked, engine, store.resolver)
+        try:
+            await anyio.to_thread.run_sync(ensure_views, engine, linked > 0)
+        except DatabaseUnavailableError as exc:  # e.g. read-only: serve what is there
+            log.warning("cross-article views not rebuilt", error=str(exc))
+        load_prompt(settings.prompt_version)  # fail at start-up on a missing prompt file
+        if workers:
+            base_url = settings.llm_base_url or await _start_local_model(settings, stack)
+        else:
+            base_url = settings.llm_base_url or ""
+        http = llm_http_client or httpx.AsyncClient(timeout=settings.llm_timeout_s)
+        if llm_http_client is None:
+            stack.push_async_callback(http.aclose)
+        llm = StructuredLLM(
+            build_openai_client(settings, base_url or "http://unused", http), settings
+        )
+
+        def pipeline_for(prompt_version: str) -> ExtractionPipeline:
+            return ExtractionPipeline(
+                llm.ask, load_prompt(prompt_version), settings.llm_concurrency
+            )
+
+        pool = ExtractionWorkers(store, pipeline_for, settings, None if workers else 0)
+        await pool.start()
+        stack.push_async_callback(pool.stop)
+        yield Runtime(
+            store=store,
+            articles=ArticleService(store, pool, settings.llm_model, settings.prompt_version),
+            workers=pool,
+            llm_base_url=base_url,
+            llm_http=http,
+        )
+
+
+async def serve_workers(settings: Settings, stop: anyio.Event) -> None:
+    """Extraction workers without the HTTP API, until ``stop`` is set."""
+    configure_logging(settings)
+    async with open_runtime(settings) as runtime:
+        log.info("extraction workers started", workers=len(runtime.workers.states()))
+        await stop.wait()
+
+
 def create_app(
-    settings: Settings | None = None, *, llm_http_client: httpx.AsyncClient | None = None
+    settings: Settings | None = None,
+    *,
+    llm_http_client: httpx.AsyncClient | None = None,
+    workers: bool = True,
 ) -> Litestar:
-    """Build the service. ``llm_http_client`` is the test seam (e.g. an httpx.MockTransport)."""
+    """Build the service; ``workers=False`` serves the API only (runs are left to worker
+    processes). ``llm_http_client`` is the test seam (e.g. an httpx.MockTransport)."""
     settings = settings or Settings()
     configure_logging(settings)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        async with AsyncExitStack() as stack:
-            engine = create_db_engine(settings.database_url, settings.database_busy_timeout_ms)
-            stack.callback(engine.dispose)
-            store = Store(engine)
-            # Records stored before actor resolution existed get their canonical actors now.
-            await anyio.to_thread.run_sync(link_unlinked, engine, store.resolver)
-            base_url = settings.llm_base_url or await _start_local_model(settings, stack)
-            http = llm_http_client or httpx.AsyncClient(timeout=settings.llm_timeout_s)
-            if llm_http_client is None:
-                stack.push_async_callback(http.aclose)
-            llm = StructuredLLM(build_openai_client(settings, base_url, http), settings)
-
-            def pipeline_for(prompt_version: str) -> ExtractionPipeline:
-                return ExtractionPipeline(
-                    llm.ask, load_prompt(prompt_version), settings.llm_concurrency
-                )
-
-            load_prompt(settings.prompt_version)  # fail at start-up on a missing prompt file
-            workers = ExtractionWorkers(store, pipeline_for, settings)
-            await workers.start()
-            stack.push_async_callback(workers.stop)
-            app.state.runtime = Runtime(
-                store=store,
-                articles=ArticleService(
-                    store, workers, settings.llm_model, settings.prompt_version
-                ),
-                workers=workers,
-                llm_base_url=base_url,
-                llm_http=http,
-            )
+        async with open_runtime(settings, llm_http_client, workers=workers) as runtime:
+            app.state.runtime = runtime
             yield
 
     return Litestar(

@@ -1,8 +1,9 @@
-"""Cross-article views: clustered events and who-said-what figure groups.
+"""Cross-article views: clustered events, campaigns and who-said-what figure groups.
 
-Computed on read from each article's latest successful run, so they always agree with
-/events and /figures (a re-extraction or a new article changes them at once). Cluster and
-group ids are the ids of their first event and first figure.
+Maintained in tables by the store (service/store/views.py) in the transaction that stores each
+run, from each article's latest successful run, so they always agree with /events and /figures.
+A page is read by id from those tables, then only its members are loaded. Cluster, campaign and
+group ids are the ids of their first event, first cluster and first figure.
 """
 
 from __future__ import annotations
@@ -13,11 +14,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from service.errors import NotFoundError
-from service.exports import event_pages, figure_pages
-from service.extraction.taxonomy import EVENT_TYPE_OF, EventType, FigureCategory, SubEventType
-from service.resolution.events import EventCluster, EventPoint, cluster_events, group_campaigns
-from service.resolution.figures import FigureGroup, FigurePoint, group_figures
-from service.store.filters import EventFilter, FigureFilter, Window, window
+from service.extraction.taxonomy import FigureCategory
+from service.resolution.events import EventCluster, EventPoint
+from service.resolution.figures import FigureGroup, FigurePoint
+from service.store.filters import (
+    CampaignFilter,
+    ClusterFilter,
+    FigureGroupFilter,
+    Window,
+    window,
+)
 from service.store.read_models import (
     ArticleRef,
     CampaignRead,
@@ -32,43 +38,14 @@ from service.store.read_models import (
 )
 from service.store.repository import Store
 
-
-@dataclass(frozen=True, slots=True)
-class ClusterFilter:
-    event_type: str | None = None
-    sub_event_type: str | None = None
-    location: str | None = None  # contains, any report
-    actor_id: int | None = None  # a canonical actor took part
-    article_id: int | None = None  # this article reported it
-    min_articles: int = 1
-
-
-@dataclass(frozen=True, slots=True)
-class CampaignFilter:
-    location: str | None = None
-    min_articles: int = 1
-
-
-def _violent(sub_event_type: str) -> bool:
-    return EVENT_TYPE_OF[SubEventType(sub_event_type)] in _VIOLENT
-
-
-_VIOLENT = {
-    EventType.BATTLES,
-    EventType.EXPLOSIONS_REMOTE_VIOLENCE,
-    EventType.VIOLENCE_AGAINST_CIVILIANS,
-}
-
-
-@dataclass(frozen=True, slots=True)
-class FigureGroupFilter:
-    category: str | None = None
-    cluster_id: int | None = None
-    min_articles: int = 1
+__all__ = ["CampaignFilter", "ClusterFilter", "CrossArticleViews", "FigureGroupFilter"]
 
 
 @dataclass(slots=True)
 class _Snapshot:
+    """The members of one page of views: its clusters, their events, figure groups, figures
+    and articles."""
+
     events: dict[int, EventRead]
     clusters: list[EventCluster]
     groups: list[FigureGroup]
@@ -88,20 +65,18 @@ class CrossArticleViews:
     # -- event clusters ----------------------------------------------------------------------
 
     def list_clusters(self, f: ClusterFilter, after: int, limit: int) -> Window[EventClusterRead]:
-        snap = self._snapshot()
-        chosen = [
-            c for c in snap.clusters if c.id > after and self._matches(snap, c, f)
-        ]  # clusters come in id order
-        return window([self._cluster(snap, c) for c in chosen[: limit + 1]], limit)
+        ids = self.store.cluster_ids(f, after, limit + 1)
+        snap = self._snapshot(ids)
+        return window([self._cluster(snap, c) for c in snap.clusters], limit)
 
     def get_cluster(self, cluster_id: int) -> EventClusterDetail:
-        snap = self._snapshot()
-        cluster = next((c for c in snap.clusters if c.id == cluster_id), None)
-        if cluster is None:
+        snap = self._snapshot([cluster_id])
+        if not snap.clusters:
             raise NotFoundError(
                 f"event cluster {cluster_id} does not exist; cluster ids are the first event id "
                 "of a cluster, see GET /event-clusters"
             )
+        [cluster] = snap.clusters
         return EventClusterDetail(
             **self._cluster(snap, cluster).model_dump(),
             events=[snap.events[m.id] for m in cluster.members],
@@ -111,24 +86,16 @@ class CrossArticleViews:
     # -- campaigns ---------------------------------------------------------------------------
 
     def list_campaigns(self, f: CampaignFilter, after: int, limit: int) -> Window[CampaignRead]:
-        snap = self._snapshot()
-        chosen = []
-        for group in group_campaigns(snap.clusters, _violent):
-            if group[0].id <= after:
-                continue
-            campaign = self._campaign(snap, group)
-            if campaign.article_count < f.min_articles:
-                continue
-            if f.location and not any(
-                f.location.casefold() in (snap.events[m.id].location or "").casefold()
-                for c in group
-                for m in c.members
-            ):
-                continue
-            chosen.append(campaign)
-            if len(chosen) > limit:
-                break
-        return window(chosen, limit)
+        ids = self.store.campaign_ids(f, after, limit + 1)
+        clusters_of = self.store.clusters_of_campaigns(ids)
+        snap = self._snapshot([c for i in ids for c in clusters_of.get(i, [])], figures=False)
+        by_id = {c.id: c for c in snap.clusters}
+        campaigns = [
+            self._campaign(snap, [by_id[c] for c in clusters_of[i]])
+            for i in ids
+            if clusters_of.get(i)
+        ]
+        return window(campaigns, limit)
 
     @staticmethod
     def _campaign(snap: _Snapshot, group: list[EventCluster]) -> CampaignRead:
@@ -150,82 +117,56 @@ class CrossArticleViews:
     def list_figure_groups(
         self, f: FigureGroupFilter, after: int, limit: int
     ) -> Window[FigureGroupRead]:
-        snap = self._snapshot()
-        chosen = sorted(
-            (
-                g
-                for g in snap.groups
-                if g.id > after
-                and (f.category is None or g.category == f.category)
-                and (f.cluster_id is None or g.cluster_id == f.cluster_id)
-                and len({m.article_id for m in g.members}) >= f.min_articles
-            ),
-            key=lambda g: g.id,
-        )
-        return window([self._group(snap, g) for g in chosen[: limit + 1]], limit)
+        ids = self.store.figure_group_ids(f, after, limit + 1)
+        groups = self.store.figure_groups(group_ids=ids)
+        snap = self._snapshot(sorted({g.cluster_id for g, _ in groups}), figures=False)
+        chosen = self._figure_groups(snap, groups)
+        return window([self._group(snap, g) for g in chosen], limit)
 
     # -- building ----------------------------------------------------------------------------
 
-    def _snapshot(self) -> _Snapshot:
-        events = {e.id: e for page in event_pages(self.store, EventFilter()) for e in page.items}
-        generic = self.store.generic_actor_ids()
-        points = [
-            EventPoint(
-                id=e.id,
-                article_id=e.article_id,
-                sub_event_type=e.sub_event_type,
-                location=e.location,
-                date=e.date,
-                date_precision=e.date_precision,
-                evidence=e.evidence,
-                actors=frozenset(
-                    a.canonical_id
-                    for a in e.actors
-                    if a.canonical_id is not None and a.canonical_id not in generic
-                ),
-            )
-            for e in events.values()
+    def _snapshot(self, cluster_ids: list[int], figures: bool = True) -> _Snapshot:
+        """The clusters ``cluster_ids`` with their events, and (``figures``) their figure
+        groups."""
+        members = self.store.cluster_members(cluster_ids)
+        events = self.store.events_by_id([e for c in cluster_ids for e in members.get(c, [])])
+        canonical = {a.canonical_id for e in events.values() for a in e.actors}
+        generic = self.store.generic_among({c for c in canonical if c is not None})
+        clusters = [
+            EventCluster([_point(events[e], generic) for e in members[c]])
+            for c in cluster_ids
+            if members.get(c)
         ]
-        clusters = cluster_events(points)
-        cluster_of = {m.id: c.id for c in clusters for m in c.members}
-        figures = {f.id: f for page in figure_pages(self.store, FigureFilter()) for f in page.items}
-        groups = group_figures(
-            (
-                FigurePoint(
-                    id=f.id,
-                    article_id=f.article_id,
-                    event_id=f.event_id,
-                    category=f.category,
-                    population=f.population,
-                    low=f.low,
-                )
-                for f in figures.values()
-                if f.event_id is not None
-            ),
-            cluster_of,
-        )
-        articles = self.store.article_refs({e.article_id for e in events.values()})
-        return _Snapshot(events, clusters, groups, figures, articles)
+        snap = _Snapshot(events, clusters, [], {}, {})
+        if figures and clusters:
+            groups = self.store.figure_groups(cluster_ids=[c.id for c in clusters])
+            snap = _Snapshot(events, clusters, self._figure_groups(snap, groups), snap.figures, {})
+        article_ids = {e.article_id for e in events.values()}
+        article_ids |= {f.article_id for f in snap.figures.values()}
+        snap.articles = self.store.article_refs(article_ids)
+        return snap
 
-    @staticmethod
-    def _matches(snap: _Snapshot, cluster: EventCluster, f: ClusterFilter) -> bool:
-        events = [snap.events[m.id] for m in cluster.members]
-        first = events[0]
-        if len({e.article_id for e in events}) < f.min_articles:
-            return False
-        if f.event_type and first.event_type != f.event_type:
-            return False
-        if f.sub_event_type and first.sub_event_type != f.sub_event_type:
-            return False
-        if f.article_id is not None and all(e.article_id != f.article_id for e in events):
-            return False
-        if f.location and not any(
-            e.location and f.location.casefold() in e.location.casefold() for e in events
-        ):
-            return False
-        return f.actor_id is None or any(
-            a.canonical_id == f.actor_id for e in events for a in e.actors
-        )
+    def _figure_groups(self, snap: _Snapshot, groups: list[Any]) -> list[FigureGroup]:
+        """Stored groups as FigureGroup, their figures loaded into ``snap.figures``."""
+        snap.figures.update(self.store.figures_by_id([f for _, ids in groups for f in ids]))
+        found = []
+        for row, figure_ids in groups:
+            group = FigureGroup(row.cluster_id, row.category, row.population)
+            for figure_id in figure_ids:
+                figure = snap.figures[figure_id]
+                group.members.append(
+                    FigurePoint(
+                        id=figure.id,
+                        article_id=figure.article_id,
+                        event_id=figure.event_id or 0,
+                        category=figure.category,
+                        population=figure.population,
+                        low=figure.low,
+                    )
+                )
+            if group.members:
+                found.append(group)
+        return found
 
     def _cluster(self, snap: _Snapshot, cluster: EventCluster) -> EventClusterRead:
         events = [snap.events[m.id] for m in cluster.members]
@@ -330,3 +271,20 @@ def _actors(events: Iterable[EventRead]) -> list[ClusterActor]:
             if actor.role not in entry.roles:
                 entry.roles.append(actor.role)
     return list(found.values())
+
+
+def _point(event: EventRead, generic: set[int]) -> EventPoint:
+    return EventPoint(
+        id=event.id,
+        article_id=event.article_id,
+        sub_event_type=event.sub_event_type,
+        location=event.location,
+        date=event.date,
+        date_precision=event.date_precision,
+        evidence=event.evidence,
+        actors=frozenset(
+            a.canonical_id
+            for a in event.actors
+            if a.canonical_id is not None and a.canonical_id not in generic
+        ),
+    )

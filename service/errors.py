@@ -10,6 +10,8 @@
     │   └── DatabaseUnavailableError     locked, read-only or unreachable database (raised by the
     │                                    engine's error hook in place of the driver's error); a
     │                                    worker retries the step with backoff, then requeues
+    ├── LeaseLostError              a worker's lease on a run passed to another worker: its
+    │                               outcome is not written (never reaches the HTTP edge)
     └── ExtractionError             recorded on the run (status failed), never sent as a 5xx
         ├── LLMUnavailableError     endpoint down, timeout, 5xx, refused request
         ├── LLMOutputError          output that no re-ask could make valid
@@ -64,6 +66,10 @@ class ServiceUnavailableError(ServiceError):
 
 class DatabaseUnavailableError(ServiceUnavailableError):
     pass
+
+
+class LeaseLostError(ServiceError):
+    """The run is no longer this worker's (its lease expired and another worker took it)."""
 
 
 class ExtractionError(ServiceError):

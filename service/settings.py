@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "CONFLICT_"
@@ -80,6 +80,18 @@ class Settings(BaseSettings):
         description="Automatic attempts of a run (transient failures, restarts mid-run) before "
         "it is parked as failed with reason 'poisoned'.",
     )
+    run_lease_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="How long a worker holds a claimed run without renewing it: a run whose "
+        "worker died is taken over by another worker this long after its last renewal.",
+    )
+    run_heartbeat_s: float = Field(
+        default=15.0,
+        gt=0,
+        description="How often a worker renews the lease of the run it is on (well below "
+        "run_lease_s, so a slow database cannot cost the lease).",
+    )
     run_retry_backoff_s: float = Field(
         default=10.0,
         ge=0,
@@ -123,6 +135,12 @@ class Settings(BaseSettings):
 
     log_level: str = Field(default="INFO")
     log_json: bool = Field(default=False, description="Log JSON lines instead of console text.")
+
+    @model_validator(mode="after")
+    def _heartbeat_within_lease(self) -> Settings:
+        if self.run_heartbeat_s >= self.run_lease_s:
+            raise ValueError("run_heartbeat_s must be shorter than run_lease_s")
+        return self
 
     @property
     def instructor_mode(self) -> InstructorMode:

@@ -10,7 +10,11 @@ counted.
 Run outcomes:
 - transient failures (LLM endpoint down, timed out or 5xx after the client's own retries; a
   database that stayed locked) go back to the queue, due after a doubling backoff;
-- a run interrupted by a stop of the service goes back to the queue at the next start;
+- a claimed run is leased to its worker for ``run_lease_s``, renewed every ``run_heartbeat_s``
+  while it runs; a worker that dies (a process killed or stopped) stops renewing, and another
+  worker, in any process, takes the run over once the lease has run out;
+- a worker that lost its lease (it stalled past it and the run was taken over) writes nothing
+  of the run: the new holder does (counted in ``lease_lost`` and logged);
 - after ``run_max_attempts`` attempts either way the run is parked: failed, reason ``poisoned``;
 - a run where more than ``run_max_unusable_share`` of LLM calls failed or answered unusable
   output fails (``llm_unusable``) instead of succeeding with what little came back;
@@ -23,6 +27,8 @@ import asyncio
 import contextlib
 import dataclasses
 import datetime as dt
+import os
+import socket
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -33,7 +39,12 @@ import anyio.to_thread
 import structlog
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
-from service.errors import DatabaseUnavailableError, ExtractionError, LLMUnavailableError
+from service.errors import (
+    DatabaseUnavailableError,
+    ExtractionError,
+    LeaseLostError,
+    LLMUnavailableError,
+)
 from service.extraction.pipeline import ExtractionPipeline, PipelineResult
 from service.settings import Settings
 from service.store.read_models import WorkerState
@@ -71,45 +82,38 @@ class _Slot:
 
 
 class ExtractionWorkers:
-    def __init__(self, store: Store, pipeline_for: PipelineFactory, settings: Settings) -> None:
+    def __init__(
+        self,
+        store: Store,
+        pipeline_for: PipelineFactory,
+        settings: Settings,
+        count: int | None = None,
+    ) -> None:
+        """``count`` workers (default ``settings.workers``); 0 in a process that serves the
+        API only, where runs are left to worker processes."""
         self._store = store
         self._pipeline_for = pipeline_for
         self._settings = settings
         self._model = settings.llm_model
         self._wake = asyncio.Event()
-        self._slots = [_Slot(f"extraction-worker-{n}") for n in range(settings.workers)]
+        count = settings.workers if count is None else count
+        self._slots = [_Slot(f"extraction-worker-{n}") for n in range(count)]
+        # Unique across processes and hosts: the owner recorded on a leased run.
+        self._owner = f"{socket.gethostname()}:{os.getpid()}"
         # Outcomes decided but not yet written (the database refused): written next turn.
         self._unsettled: dict[int, tuple[Claim, _Failure]] = {}
-        self._recovery: asyncio.Task[None] | None = None
+        self.lease_lost = 0
+
+    @property
+    def applicable(self) -> bool:
+        """False in an API-only process: no workers here, by design."""
+        return bool(self._slots)
 
     async def start(self) -> None:
-        self._recovery = asyncio.create_task(self._recover(), name="requeue-interrupted")
         for slot in self._slots:
             slot.task = asyncio.create_task(self._supervise(slot), name=slot.name)
 
-    async def _recover(self) -> None:
-        """Put back the runs a stop interrupted, before any worker claims (a run claimed first
-        would be put back while it runs). A database that cannot be written yet delays it."""
-        delay = 1.0
-        while True:
-            try:
-                requeued, parked = await self._db(
-                    self._store.requeue_interrupted, self._settings.run_max_attempts
-                )
-            except Exception:
-                log.exception("cannot requeue interrupted runs yet; retrying", in_s=delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, RESTART_BACKOFF_MAX_S)
-                continue
-            if requeued or parked:
-                log.warning("runs interrupted by a stop", requeued=requeued, parked=parked)
-            return
-
     async def stop(self) -> None:
-        if self._recovery is not None:
-            self._recovery.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._recovery
         for slot in self._slots:
             if slot.task is not None:
                 slot.task.cancel()
@@ -151,13 +155,18 @@ class ExtractionWorkers:
                 await asyncio.sleep(min(2.0 ** (slot.restarts - 1), RESTART_BACKOFF_MAX_S))
 
     async def _loop(self, slot: _Slot) -> None:
-        assert self._recovery is not None
-        await asyncio.wait({self._recovery})
+        settings = self._settings
         while True:
             slot.seen = time.monotonic()
             await self._settle_unsettled()
             try:
-                claim = await self._db(self._store.claim_next_run, self._model)
+                claim = await self._db(
+                    self._store.claim_next_run,
+                    self._model,
+                    f"{self._owner}:{slot.name}",
+                    settings.run_lease_s,
+                    settings.run_max_attempts,
+                )
             except DatabaseUnavailableError as exc:
                 log.warning("cannot claim a run: database unavailable", error=str(exc))
                 claim = None
@@ -173,10 +182,49 @@ class ExtractionWorkers:
                 slot.run_id = None
 
     async def process(self, claim: Claim) -> None:
-        """Extract one claimed run and record its outcome; never raises for the run's sake."""
+        """Extract one claimed run and record its outcome, renewing its lease meanwhile;
+        never raises for the run's sake."""
+        heartbeat = asyncio.create_task(self._heartbeat(claim), name=f"lease-{claim.run_id}")
+        try:
+            await self._process(claim)
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+
+    async def _heartbeat(self, claim: Claim) -> None:
+        while True:
+            await asyncio.sleep(self._settings.run_heartbeat_s)
+            try:
+                held = await anyio.to_thread.run_sync(
+                    self._store.renew_lease, claim, self._settings.run_lease_s
+                )
+            except Exception as exc:  # the next beat tries again; the lease has slack
+                log.warning("cannot renew a run's lease", run_id=claim.run_id, error=str(exc))
+                continue
+            if not held:  # taken over, or just finished: writing the outcome tells which
+                log.debug("lease no longer held", run_id=claim.run_id)
+                return
+
+    def _lost(self, claim: Claim, exc: LeaseLostError) -> None:
+        self.lease_lost += 1
+        log.warning(
+            "outcome not written: the run's lease passed to another worker",
+            run_id=claim.run_id,
+            error=str(exc),
+            lease_lost=self.lease_lost,
+        )
+
+    async def _process(self, claim: Claim) -> None:
         started = time.perf_counter()
         article = claim.article
-        log.info("extraction started", run_id=claim.run_id, article_id=article.id)
+        log.info(
+            "extraction started",
+            run_id=claim.run_id,
+            article_id=article.id,
+            attempt=claim.attempts,
+            worker=claim.worker,
+        )
         failure: _Failure | None
         try:
             pipeline = self._pipeline_for(claim.prompt_version)
@@ -210,7 +258,10 @@ class ExtractionWorkers:
         if stats.calls and stats.unusable / stats.calls > self._settings.run_max_unusable_share:
             return _Failure(_unusable_reason(result), FailureReason.LLM_UNUSABLE, False, cost)
         try:
-            await self._db(self._store.finish_run, claim.run_id, RunResult(result.extraction, cost))
+            await self._db(self._store.finish_run, claim, RunResult(result.extraction, cost))
+        except LeaseLostError as exc:
+            self._lost(claim, exc)
+            return None
         except DatabaseUnavailableError as exc:
             return _Failure(str(exc), FailureReason.DATABASE_BUSY, True, cost)
         except Exception as exc:
@@ -225,6 +276,7 @@ class ExtractionWorkers:
         log.info(
             "extraction succeeded",
             run_id=claim.run_id,
+            worker=claim.worker,
             events=len(extraction.events),
             actors=len(extraction.actors),
             figures=len(extraction.figures),
@@ -245,6 +297,8 @@ class ExtractionWorkers:
             return
         try:
             await self._record_failure(claim, failure)
+        except LeaseLostError as exc:
+            self._lost(claim, exc)
         except Exception:
             log.exception("cannot record the run's failure yet; will retry", run_id=claim.run_id)
             self._unsettled[claim.run_id] = (claim, failure)
@@ -253,6 +307,8 @@ class ExtractionWorkers:
         for run_id, (claim, failure) in list(self._unsettled.items()):
             try:
                 await self._record_failure(claim, failure)
+            except LeaseLostError as exc:
+                self._lost(claim, exc)
             except Exception as exc:
                 log.warning("still cannot record a run's failure", run_id=run_id, error=str(exc))
                 return
@@ -270,14 +326,14 @@ class ExtractionWorkers:
                 error=error,
                 reason=failure.reason,
             )
-            await self._db(self._store.requeue_run, claim.run_id, error, failure.reason, retry_at)
+            await self._db(self._store.requeue_run, claim, error, failure.reason, retry_at)
             return
         reason, error = failure.reason, failure.error
         if failure.transient:
             reason = FailureReason.POISONED
             error = f"failed {attempts} times, parked (retry with POST /runs/retry); last: {error}"
         log.warning("extraction failed", run_id=claim.run_id, error=error, reason=reason)
-        await self._db(self._store.fail_run, claim.run_id, error, reason, failure.cost)
+        await self._db(self._store.fail_run, claim, error, reason, failure.cost)
 
     async def _db(self, step: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """A store step in a thread, retried with backoff while the database is unavailable."""

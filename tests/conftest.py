@@ -1,11 +1,16 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from service.app import create_app
 from service.settings import Settings
@@ -50,9 +55,84 @@ def seed_script(sentence: str, attempt: int) -> Answer:
     return facts()
 
 
+# Unset: every test on its own SQLite file. Set (make test-postgres) to a PostgreSQL server's
+# URL: every test on a database of its own, created on that server and dropped after the test.
+TEST_DATABASE_URL = os.environ.get("CONFLICT_TEST_DATABASE_URL", "").strip() or None
+POSTGRES = TEST_DATABASE_URL is not None
+_databases: dict[Path, str] = {}
+
+
+def _admin() -> Any:
+    assert TEST_DATABASE_URL is not None
+    url = make_url(TEST_DATABASE_URL).set(database="postgres")
+    return create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+
+
+def database_url(tmp_path: Path) -> str:
+    """The test's database: a SQLite file in ``tmp_path``, or a fresh PostgreSQL database."""
+    if TEST_DATABASE_URL is None:
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    if tmp_path not in _databases:
+        name = f"t_{uuid.uuid4().hex[:20]}"
+        engine = _admin()
+        with engine.connect() as connection:
+            connection.execute(text(f"CREATE DATABASE {name}"))
+        engine.dispose()
+        url = make_url(TEST_DATABASE_URL).set(database=name)
+        _databases[tmp_path] = url.render_as_string(hide_password=False)
+    return _databases[tmp_path]
+
+
+def _drop(paths: list[Path]) -> None:
+    if not paths:
+        return
+    engine = _admin()
+    with engine.connect() as connection:
+        for path in paths:
+            name = make_url(_databases.pop(path)).database
+            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    engine.dispose()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A PostgreSQL run on a server that cannot be reached fails; it is never skipped."""
+    if TEST_DATABASE_URL is None:
+        return
+    try:
+        engine = _admin()
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as exc:
+        pytest.exit(f"CONFLICT_TEST_DATABASE_URL: cannot reach the server: {exc}", returncode=1)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    other, reason = (
+        ("sqlite_only", "SQLite by nature (file locks, read-only file, old files)")
+        if POSTGRES
+        else ("postgres_only", "PostgreSQL only: make test-postgres")
+    )
+    for item in items:
+        if other in item.keywords:
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    _drop(list(_databases))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_databases() -> Iterator[None]:
+    """Drop the PostgreSQL databases a test created."""
+    before = set(_databases)
+    yield
+    _drop([path for path in _databases if path not in before])
+
+
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
-        "database_url": f"sqlite:///{tmp_path / 'test.db'}",
+        "database_url": database_url(tmp_path),
         "llm_base_url": "http://fake-llm.test/v1",
         "llm_model": "fake-model",
         "llm_http_retries": 0,

@@ -202,7 +202,8 @@ async def test_interrupted_run_is_finished_after_restart(tmp_path: Path) -> None
     ingested = store.ingest(ArticleInput(text=ARTICLE), "fake-model", "extract.v1")
     article_id, run_id = ingested.article_id, ingested.run_id
     assert run_id is not None
-    assert store.claim_next_run("fake-model") is not None  # the crashed process had claimed it
+    # The crashed process had claimed it; its lease has run out since (lease_s=0).
+    assert store.claim_next_run("fake-model", "crashed", lease_s=0, max_attempts=3) is not None
     assert store.run_status(run_id) == "running"
     store.engine.dispose()
 

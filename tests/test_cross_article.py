@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
+from sqlalchemy import create_engine, text
 
 from service.app import create_app
 from service.resolution.events import EventPoint, cluster_events, compatible, group_campaigns
@@ -147,9 +147,11 @@ async def test_records_stored_before_resolution_are_linked_at_start_up(
         await post(client, OBSERVATORY_REPORT, "AFP")
         await post(client, SANA_REPORT, "Reuters")
         before = (await client.get("/actors")).json()["items"]
-    with sqlite3.connect(tmp_path / "test.db") as db:  # a database from before this version
-        db.execute("DELETE FROM actorlink")
-        db.execute("DELETE FROM canonicalactor")
+    engine = create_engine(settings.database_url)  # a database from before this version
+    with engine.begin() as db:
+        db.execute(text("DELETE FROM actorlink"))
+        db.execute(text("DELETE FROM canonicalactor"))
+    engine.dispose()
     async with AsyncTestClient(app=create_app(settings, llm_http_client=http)) as client:
         after = (await client.get("/actors")).json()["items"]
         mentions = (await client.get("/actor-mentions")).json()["items"]

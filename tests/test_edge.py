@@ -168,6 +168,7 @@ async def test_method_not_allowed_names_the_allowed(
     assert options.status_code == 204 and set(options.headers["allow"].split(", ")) == allow
 
 
+@pytest.mark.sqlite_only
 async def test_a_read_only_database_is_503(tmp_path: Path) -> None:
     """The engine turns the driver's error into a domain error; the service still starts."""
     from litestar.testing import AsyncTestClient as Client
@@ -204,6 +205,7 @@ async def test_other_database_errors_stay_500(
     assert "retry-after" not in answer.headers
 
 
+@pytest.mark.sqlite_only
 async def test_a_real_write_lock_is_503(client: AsyncTestClient[Any], tmp_path: Path) -> None:
     holder = sqlite3.connect(tmp_path / "test.db", isolation_level=None)
     try:

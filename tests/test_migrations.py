@@ -7,6 +7,7 @@ import asyncio
 import shutil
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from litestar.testing import AsyncTestClient
@@ -15,14 +16,14 @@ from sqlmodel import SQLModel
 from service.app import create_app
 from service.store import migrate
 from service.store.database import create_db_engine
-from tests.conftest import make_settings, seed_script
+from tests.conftest import database_url, make_settings, seed_script
 from tests.fake_llm import FakeLLM
 
 OLD_DATABASE = Path(__file__).parent / "data" / "main-26485eb.sqlite"
 
 
 def test_a_new_database_has_exactly_the_models_schema(tmp_path: Path) -> None:
-    engine = create_db_engine(f"sqlite:///{tmp_path / 'new.db'}")
+    engine = create_db_engine(database_url(tmp_path))
     assert migrate.current(engine) == migrate.head()
     with engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
@@ -30,6 +31,7 @@ def test_a_new_database_has_exactly_the_models_schema(tmp_path: Path) -> None:
     engine.dispose()
 
 
+@pytest.mark.sqlite_only
 async def test_a_database_made_by_main_at_26485eb_upgrades_in_place(tmp_path: Path) -> None:
     """Made by that commit's own code: three articles, run 1 failed, run 2 left running by a
     stop, run 3 pending."""

@@ -70,21 +70,22 @@ class HealthController(Controller):
             queue = QueueStats(pending=-1, running=-1, failed=-1, oldest_pending_age_s=None)
         states = workers.states()
         alive = sum(state.alive for state in states)
-        try:
-            answer = await llm_http.get(
-                f"{llm_base_url.rstrip('/')}/models",
-                headers={"Authorization": f"Bearer {settings.llm_api_key.get_secret_value()}"},
-                timeout=5.0,
-            )
-            llm = "ok" if answer.status_code < 400 else f"error: HTTP {answer.status_code}"
-        except httpx.HTTPError as exc:
-            llm = f"error: {type(exc).__name__}"
-        ok = database == "ok" and llm == "ok" and alive == len(states)
+        if not workers.applicable:
+            llm = "not applicable"
+        else:
+            llm = await _llm_status(settings, llm_base_url, llm_http)
+        ok = database == "ok" and llm in {"ok", "not applicable"} and alive == len(states)
         return Response(
             Readiness(
                 status="ok" if ok else "unavailable",
                 database=database,
-                workers=Workers(alive=alive, expected=len(states), workers=states),
+                workers=Workers(
+                    applicable=workers.applicable,
+                    alive=alive,
+                    expected=len(states),
+                    lease_lost=workers.lease_lost,
+                    workers=states,
+                ),
                 queue=queue,
                 llm=llm,
                 llm_base_url=redact(llm_base_url),
@@ -93,3 +94,15 @@ class HealthController(Controller):
             status_code=HTTP_200_OK if ok else HTTP_503_SERVICE_UNAVAILABLE,
             headers=None if ok else {"Retry-After": str(RETRY_AFTER_S)},
         )
+
+
+async def _llm_status(settings: Settings, llm_base_url: str, llm_http: httpx.AsyncClient) -> str:
+    try:
+        answer = await llm_http.get(
+            f"{llm_base_url.rstrip('/')}/models",
+            headers={"Authorization": f"Bearer {settings.llm_api_key.get_secret_value()}"},
+            timeout=5.0,
+        )
+    except httpx.HTTPError as exc:
+        return f"error: {type(exc).__name__}"
+    return "ok" if answer.status_code < 400 else f"error: HTTP {answer.status_code}"

@@ -132,8 +132,20 @@ class EventCluster:
 
 def cluster_events(events: Iterable[EventPoint]) -> list[EventCluster]:
     """Clusters in order of their first event; every event is in exactly one."""
-    clusters: list[EventCluster] = []
+    return extend_clusters([], events)
+
+
+def extend_clusters(
+    clusters: list[EventCluster], events: Iterable[EventPoint]
+) -> list[EventCluster]:
+    """``clusters`` (as ``cluster_events`` made them) with ``events``, all of later ids, added
+    as ``cluster_events`` over every event would add them: members join in place, new clusters
+    are appended."""
+    clusters = list(clusters)
     by_block: dict[tuple[str, str | None], list[EventCluster]] = {}
+    for cluster in clusters:
+        first = cluster.members[0]
+        by_block.setdefault((first.sub_event_type, first.place), []).append(cluster)
     for event in sorted(events, key=lambda e: e.id):
         block = by_block.setdefault((event.sub_event_type, event.place), [])
         candidates = [c for c in block if event.place is not None and c.accepts(event)]
@@ -145,6 +157,39 @@ def cluster_events(events: Iterable[EventPoint]) -> list[EventCluster]:
         block.append(cluster)
         clusters.append(cluster)
     return clusters
+
+
+def _days(cluster: EventCluster) -> list[Span] | None:
+    """The days a cluster's members may stand for, as disjoint sorted spans; None when a
+    member's date is unknown (it may meet anything)."""
+    spans = []
+    for member in cluster.members:
+        span = member.span
+        if span is None:
+            return None
+        spans.append(span)
+    merged: list[Span] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _days_meet(a: list[Span] | None, b: list[Span] | None) -> bool:
+    """Some member of one may meet some member of the other (``_may_meet`` of any pair)."""
+    if a is None or b is None:
+        return True
+    i = j = 0
+    while i < len(a) and j < len(b):
+        if _may_meet(a[i], b[j]):
+            return True
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return False
 
 
 def group_campaigns(
@@ -163,12 +208,16 @@ def group_campaigns(
             i = parent[i]
         return i
 
-    for i, j in combinations(range(len(chosen)), 2):
-        a, b = chosen[i], chosen[j]
-        if a.members[0].place is None or a.members[0].place != b.members[0].place:
-            continue
-        if any(_may_meet(x.span, y.span) for x in a.members for y in b.members):
-            parent[root(j)] = root(i)
+    at_place: dict[str, list[int]] = {}
+    for i, cluster in enumerate(chosen):
+        place = cluster.members[0].place
+        if place is not None:
+            at_place.setdefault(place, []).append(i)
+    days = [_days(c) for c in chosen]
+    for indexes in at_place.values():
+        for i, j in combinations(indexes, 2):
+            if _days_meet(days[i], days[j]):
+                parent[root(j)] = root(i)
     groups: dict[int, list[EventCluster]] = {}
     for i, cluster in enumerate(chosen):
         groups.setdefault(root(i), []).append(cluster)

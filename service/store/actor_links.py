@@ -4,37 +4,66 @@ ids are therefore stable: a new article can join an actor, never renumber one.""
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass, field
+
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from service.resolution.actors import ActorResolver, Mention, ResolvedActor, normalise
 from service.store.tables import Actor, ActorLink, CanonicalActor, ExtractionRun, RunStatus
+from service.store.views import lock_cross_article
 
 
-def _known(session: Session) -> list[ResolvedActor]:
-    known: dict[int, ResolvedActor] = {}
-    for row in session.exec(select(CanonicalActor).order_by(col(CanonicalActor.id))).all():
-        assert row.id is not None
-        known[row.id] = ResolvedActor(
-            name=row.name,
-            actor_type=row.actor_type,
-            curated=row.curated,
-            id=row.id,
-            article_id=row.article_id,
-        )
-    names = session.exec(
-        select(ActorLink.canonical_id, Actor.name)
-        .join(Actor, col(Actor.id) == col(ActorLink.actor_id))
-        .distinct()
-    ).all()
-    for canonical_id, name in names:
-        known[canonical_id].keys.add(normalise(name))
-        known[canonical_id].aliases.add(name)
-    return list(known.values())
+@dataclass
+class KnownActors:
+    """Canonical actors with every name linked to them, as of the highest canonical and actor
+    ids read. Read incrementally: runs store actors and links under the cross-article lock
+    (service/store/views.py), so ids grow in commit order and a later read only needs the rows
+    above them. Only database reads change it, so a rolled-back run leaves nothing behind."""
+
+    actors: dict[int, ResolvedActor] = field(default_factory=dict)
+    last_canonical: int = 0
+    last_actor: int = 0
+
+    def refresh(self, session: Session) -> list[ResolvedActor]:
+        """Read what was stored since; a copy of every known actor for the resolver to
+        update in place."""
+        for row in session.exec(
+            select(CanonicalActor)
+            .where(col(CanonicalActor.id) > self.last_canonical)
+            .order_by(col(CanonicalActor.id))
+        ).all():
+            assert row.id is not None
+            self.actors[row.id] = ResolvedActor(
+                name=row.name,
+                actor_type=row.actor_type,
+                curated=row.curated,
+                id=row.id,
+                article_id=row.article_id,
+            )
+            self.last_canonical = row.id
+        for canonical_id, actor_id, name in session.exec(
+            select(ActorLink.canonical_id, Actor.id, Actor.name)
+            .join(Actor, col(Actor.id) == col(ActorLink.actor_id))
+            .where(col(Actor.id) > self.last_actor)
+        ).all():
+            self.actors[canonical_id].keys.add(normalise(name))
+            self.actors[canonical_id].aliases.add(name)
+            self.last_actor = max(self.last_actor, actor_id or 0)
+        return [
+            dataclasses.replace(
+                a, keys=set(a.keys), aliases=set(a.aliases), mention_ids=[], methods={}
+            )
+            for a in self.actors.values()
+        ]
 
 
-def link_run_actors(session: Session, run_id: int, resolver: ActorResolver) -> None:
-    """Link the run's unlinked mentions; the caller commits."""
+def link_run_actors(
+    session: Session, run_id: int, resolver: ActorResolver, known: KnownActors | None = None
+) -> None:
+    """Link the run's unlinked mentions; the caller holds the cross-article lock and commits.
+    ``known``: the canonical actors read so far (a fresh read without it)."""
     linked = select(ActorLink.actor_id)
     rows = session.exec(
         select(Actor).where(Actor.run_id == run_id, col(Actor.id).not_in(linked))
@@ -51,7 +80,7 @@ def link_run_actors(session: Session, run_id: int, resolver: ActorResolver) -> N
         )
         for row in rows
     ]
-    for actor in resolver.resolve(mentions, _known(session)):
+    for actor in resolver.resolve(mentions, (known or KnownActors()).refresh(session)):
         if not actor.methods:
             continue
         if actor.id is None:
@@ -88,6 +117,7 @@ def link_unlinked(engine: Engine, resolver: ActorResolver) -> int:
         ).all()
     for run_id in run_ids:
         with Session(engine) as session:
+            lock_cross_article(session)
             link_run_actors(session, run_id, resolver)
             session.commit()
     return len(run_ids)

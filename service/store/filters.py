@@ -99,3 +99,26 @@ class RunFilter:
     article_id: int | None = None
     since: dt.datetime | None = None  # created at or after
     reason: FailureReason | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterFilter:
+    event_type: str | None = None
+    sub_event_type: str | None = None
+    location: str | None = None  # contains, any report
+    actor_id: int | None = None  # a canonical actor took part
+    article_id: int | None = None  # this article reported it
+    min_articles: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignFilter:
+    location: str | None = None  # contains, any report
+    min_articles: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class FigureGroupFilter:
+    category: str | None = None
+    cluster_id: int | None = None
+    min_articles: int = 1

@@ -14,10 +14,12 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
 
 BASELINE = "0001"
+# Any fixed number: processes starting together on one PostgreSQL database migrate one at a time.
+_MIGRATION_LOCK = 7_201_301
 SCRIPTS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -42,6 +44,8 @@ def current(engine: Engine) -> str | None:
 def upgrade(engine: Engine) -> None:
     """Bring the database to the newest schema."""
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})"))
         config = _config(connection)
         tables = set(inspect(connection).get_table_names())
         if "alembic_version" not in tables and "article" in tables:

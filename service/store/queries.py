@@ -93,14 +93,6 @@ class Queries:
                 if row[0] is not None
             }
 
-    def generic_actor_ids(self) -> set[int]:
-        """Canonical actors kept to one article ('rebels'): never shared across articles."""
-        with Session(self.engine) as session:
-            rows = session.exec(
-                select(CanonicalActor.id).where(col(CanonicalActor.article_id).is_not(None))
-            ).all()
-            return {row for row in rows if row is not None}
-
     def list_articles(self, after: int, limit: int) -> Window[ArticleSummary]:
         with Session(self.engine) as session:
             rows = session.exec(
@@ -143,13 +135,38 @@ class Queries:
             stmt = stmt.where(table.article_id == article_id)
         return stmt
 
+    def events_by_id(self, ids: list[int]) -> dict[int, EventRead]:
+        with Session(self.engine) as session:
+            found = self._events(session, EventFilter(), 0, None, only=ids)
+        return {e.id: e for e in found.items}
+
+    def figures_by_id(self, ids: list[int]) -> dict[int, FigureRead]:
+        with Session(self.engine) as session:
+            found = self._figures(session, FigureFilter(), 0, None, only=ids)
+        return {f.id: f for f in found.items}
+
+    def figures_of_events(self, event_ids: list[int], category: str) -> list[FigureRead]:
+        """The figures of ``category`` tied to these events (of whichever run)."""
+        with Session(self.engine) as session:
+            f = FigureFilter(category=category)
+            return self._figures(session, f, 0, None, of_events=event_ids).items
+
     def _events(
-        self, session: Session, f: EventFilter, after: int, limit: int | None
+        self,
+        session: Session,
+        f: EventFilter,
+        after: int,
+        limit: int | None,
+        only: list[int] | None = None,
     ) -> Window[EventRead]:
         stmt = select(Event, ExtractionRun).join(
             ExtractionRun, col(Event.run_id) == col(ExtractionRun.id)
         )
-        stmt = self._scope(stmt, Event, f.article_id, f.run_id).where(col(Event.id) > after)
+        if only is not None:  # these events, of any run
+            stmt = stmt.where(col(Event.id).in_(only))
+        else:
+            stmt = self._scope(stmt, Event, f.article_id, f.run_id)
+        stmt = stmt.where(col(Event.id) > after)
         if f.event_type:
             stmt = stmt.where(Event.event_type == f.event_type)
         if f.sub_event_type:
@@ -315,12 +332,24 @@ class Queries:
         return Window(items=items, more=len(rows) > len(items))
 
     def _figures(
-        self, session: Session, f: FigureFilter, after: int, limit: int | None
+        self,
+        session: Session,
+        f: FigureFilter,
+        after: int,
+        limit: int | None,
+        only: list[int] | None = None,
+        of_events: list[int] | None = None,
     ) -> Window[FigureRead]:
         stmt = select(Figure, ExtractionRun).join(
             ExtractionRun, col(Figure.run_id) == col(ExtractionRun.id)
         )
-        stmt = self._scope(stmt, Figure, f.article_id, f.run_id).where(col(Figure.id) > after)
+        if only is not None:  # these figures, of any run
+            stmt = stmt.where(col(Figure.id).in_(only))
+        elif of_events is not None:  # the figures of these events, of any run
+            stmt = stmt.where(col(Figure.event_id).in_(of_events))
+        else:
+            stmt = self._scope(stmt, Figure, f.article_id, f.run_id)
+        stmt = stmt.where(col(Figure.id) > after)
         if f.event_id is not None:
             stmt = stmt.where(Figure.event_id == f.event_id)
         if f.category:

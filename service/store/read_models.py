@@ -149,8 +149,16 @@ class WorkerState(BaseModel):
 
 
 class Workers(BaseModel):
+    applicable: bool = Field(
+        default=True,
+        description="false in an API-only process (python -m service api): runs are served "
+        "by worker processes, and alive/expected are 0",
+    )
     alive: int
     expected: int
+    lease_lost: int = Field(
+        default=0, description="Outcomes not written: the run's lease had passed to another worker"
+    )
     workers: list[WorkerState]
 
 
@@ -159,7 +167,7 @@ class Readiness(BaseModel):
     database: str = Field(description="ok when a write transaction can be opened")
     workers: Workers
     queue: QueueStats
-    llm: str
+    llm: str = Field(description="ok, error: ..., or not applicable (API-only process)")
     llm_base_url: str = Field(description="Credentials in the URL are redacted")
     model: str
 

@@ -9,12 +9,15 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 
 from service.resolution.actors import ActorResolver
+from service.store.actor_links import KnownActors
 from service.store.queries import Queries
 from service.store.runs import RunQueue
+from service.store.views import ViewQueries
 from service.store.writes import RecordWrites
 
 
-class Store(RunQueue, RecordWrites, Queries):
+class Store(RunQueue, RecordWrites, Queries, ViewQueries):
     def __init__(self, engine: Engine, resolver: ActorResolver | None = None) -> None:
         self.engine = engine
         self.resolver = resolver or ActorResolver()
+        self.known_actors = KnownActors()

@@ -8,18 +8,22 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, update
+import structlog
+from sqlalchemy import case, delete, func, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from service.errors import NotFoundError
+from service.errors import LeaseLostError, NotFoundError
 from service.extraction.records import SCHEMA_VERSION
 from service.store.filters import RunFilter, Window, fetch, window
 from service.store.read_models import QueueStats, RunRead
 from service.store.tables import Article, ExtractionRun, FailureReason, RunStatus, utcnow
 
 ERROR_CHARS = 1000
+TAKEN_OVER = "the worker running it stopped (its lease ran out); taken over by another worker"
+
+log = structlog.get_logger(__name__)
 
 
 def normalise_text(text: str) -> str:
@@ -50,9 +54,10 @@ class Ingested:
 @dataclass(frozen=True, slots=True)
 class Claim:
     run_id: int
-    attempts: int  # this one included
+    attempts: int  # this one included; with ``worker``, tells this claim from a later one
     prompt_version: str
     article: Article
+    worker: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +100,45 @@ def run_read(run: ExtractionRun) -> RunRead:
         dropped_detail=detail,
         status_url=f"/runs/{run.id}",
     )
+
+
+def _expired(now: dt.datetime) -> Any:
+    """Running on a lease that ran out (or on none: left running by an older version)."""
+    return (col(ExtractionRun.status) == RunStatus.RUNNING) & (
+        col(ExtractionRun.lease_until).is_(None) | (col(ExtractionRun.lease_until) < now)
+    )
+
+
+def _claimable(now: dt.datetime) -> Any:
+    due = (col(ExtractionRun.status) == RunStatus.PENDING) & (
+        col(ExtractionRun.next_attempt_at).is_(None) | (col(ExtractionRun.next_attempt_at) <= now)
+    )
+    return due | _expired(now)
+
+
+def _held(claim: Claim) -> tuple[Any, ...]:
+    return (
+        col(ExtractionRun.id) == claim.run_id,
+        col(ExtractionRun.status) == RunStatus.RUNNING,
+        col(ExtractionRun.claimed_by) == claim.worker,
+        col(ExtractionRun.attempts) == claim.attempts,
+    )
+
+
+def held_run(session: Session, claim: Claim) -> ExtractionRun:
+    """The claimed run, locked for this transaction (PostgreSQL); ``LeaseLostError`` when its
+    lease passed to another worker, which then writes the outcome instead."""
+    run = session.exec(select(ExtractionRun).where(*_held(claim)).with_for_update()).first()
+    if run is None:
+        raise LeaseLostError(
+            f"run {claim.run_id}: attempt {claim.attempts} lost its lease to another worker"
+        )
+    return run
+
+
+def release(run: ExtractionRun) -> None:
+    run.claimed_by = None
+    run.lease_until = None
 
 
 def latest_run_id(session: Session, article_id: int) -> int | None:
@@ -182,71 +226,52 @@ class RunQueue:
 
     # -- the queue ---------------------------------------------------------------------------
 
-    def requeue_interrupted(self, max_attempts: int) -> tuple[int, int]:
-        """Runs a stopped service left ``running`` go back to the queue, except those that
-        were interrupted ``max_attempts`` times: they are parked as poisoned (a run that kills
-        the service must not kill it again at every start). Returns (requeued, parked)."""
+    def claim_next_run(
+        self, model: str, worker: str, lease_s: float, max_attempts: int
+    ) -> Claim | None:
+        """Take the oldest claimable run: pending and due, or running on a lease that has run
+        out (its worker died: that is how a crash is found). ``worker`` holds it for
+        ``lease_s`` seconds, renewed by ``renew_lease``. A run whose lease ran out
+        ``max_attempts`` times is parked as poisoned instead (a run that kills its worker must
+        not kill the next one). Several processes may claim at once: PostgreSQL skips rows
+        another claimer has locked; on both databases the UPDATE repeats the claimable test, so
+        one claimer wins a run and the other tries the next."""
         with Session(self.engine) as session:
-            parked = session.execute(
-                update(ExtractionRun)
-                .where(
-                    col(ExtractionRun.status) == RunStatus.RUNNING,
-                    col(ExtractionRun.attempts) >= max_attempts,
-                )
-                .values(
-                    status=RunStatus.FAILED,
-                    reason=FailureReason.POISONED,
-                    error=f"the service stopped during each of {max_attempts} attempts; "
-                    "parked, retry it with POST /runs/retry",
-                    finished_at=utcnow(),
-                )
-            )
-            requeued = session.execute(
-                update(ExtractionRun)
-                .where(col(ExtractionRun.status) == RunStatus.RUNNING)
-                .values(
-                    status=RunStatus.PENDING,
-                    reason=FailureReason.INTERRUPTED,
-                    error="the service stopped during the run; requeued",
-                )
-            )
-            session.commit()
-            return (
-                int(requeued.rowcount or 0),  # type: ignore[attr-defined]
-                int(parked.rowcount or 0),  # type: ignore[attr-defined]
-            )
-
-    def claim_next_run(self, model: str) -> Claim | None:
-        """Atomically move the oldest due pending run to running, recording the model that
-        will serve it; return it with its article."""
-        with Session(self.engine) as session:
+            self._park_expired(session, max_attempts)
             while True:
                 now = utcnow()
                 run_id = session.exec(
                     select(ExtractionRun.id)
-                    .where(
-                        ExtractionRun.status == RunStatus.PENDING,
-                        (col(ExtractionRun.next_attempt_at).is_(None))
-                        | (col(ExtractionRun.next_attempt_at) <= now),
-                    )
+                    .where(_claimable(now))
                     .order_by(col(ExtractionRun.id))
                     .limit(1)
+                    .with_for_update(skip_locked=True)
                 ).first()
                 if run_id is None:
+                    session.commit()
                     return None
+                expired = col(ExtractionRun.status) == RunStatus.RUNNING
                 claimed = session.execute(
                     update(ExtractionRun)
-                    .where(
-                        col(ExtractionRun.id) == run_id,
-                        col(ExtractionRun.status) == RunStatus.PENDING,
-                    )
+                    .where(col(ExtractionRun.id) == run_id, _claimable(now))
                     .values(
                         status=RunStatus.RUNNING,
                         model=model,
                         attempts=ExtractionRun.attempts + 1,
                         started_at=now,
                         next_attempt_at=None,
+                        claimed_by=worker,
+                        lease_until=now + dt.timedelta(seconds=lease_s),
+                        reason=case(
+                            (expired, FailureReason.INTERRUPTED.value),
+                            else_=col(ExtractionRun.reason),
+                        ),
+                        error=case(
+                            (expired, TAKEN_OVER),
+                            else_=col(ExtractionRun.error),
+                        ),
                     )
+                    .execution_options(synchronize_session=False)
                 )
                 session.commit()
                 if claimed.rowcount:  # type: ignore[attr-defined]
@@ -255,35 +280,66 @@ class RunQueue:
                     article = session.get(Article, run.article_id)
                     assert article is not None
                     session.expunge(article)
-                    return Claim(run_id, run.attempts, run.prompt_version, article)
+                    return Claim(run_id, run.attempts, run.prompt_version, article, worker)
+
+    @staticmethod
+    def _park_expired(session: Session, max_attempts: int) -> int:
+        parked = session.execute(
+            update(ExtractionRun)
+            .where(_expired(utcnow()), col(ExtractionRun.attempts) >= max_attempts)
+            .values(
+                status=RunStatus.FAILED,
+                reason=FailureReason.POISONED,
+                error=f"the service stopped during each of {max_attempts} attempts (the "
+                "worker's lease ran out); parked, retry it with POST /runs/retry",
+                finished_at=utcnow(),
+                claimed_by=None,
+                lease_until=None,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        count = int(parked.rowcount or 0)  # type: ignore[attr-defined]
+        if count:
+            log.warning("runs parked as poisoned: a worker died during each attempt", runs=count)
+        return count
+
+    def renew_lease(self, claim: Claim, lease_s: float) -> bool:
+        """Extend the lease of a run this worker still holds; False when it lost it."""
+        with Session(self.engine) as session:
+            renewed = session.execute(
+                update(ExtractionRun)
+                .where(*_held(claim))
+                .values(lease_until=utcnow() + dt.timedelta(seconds=lease_s))
+                .execution_options(synchronize_session=False)
+            )
+            session.commit()
+            return bool(renewed.rowcount)  # type: ignore[attr-defined]
 
     def requeue_run(
-        self, run_id: int, error: str, reason: FailureReason, retry_at: dt.datetime
+        self, claim: Claim, error: str, reason: FailureReason, retry_at: dt.datetime
     ) -> None:
         """A transient failure: back to the queue, due again at ``retry_at``."""
         with Session(self.engine) as session:
-            run = session.get(ExtractionRun, run_id)
-            if run is None:
-                return
+            run = held_run(session, claim)
             run.status = RunStatus.PENDING
             run.error = error[:ERROR_CHARS]
             run.reason = reason
             run.next_attempt_at = retry_at
+            release(run)
             session.add(run)
             session.commit()
 
     def fail_run(
-        self, run_id: int, error: str, reason: FailureReason, cost: Accounting | None = None
+        self, claim: Claim, error: str, reason: FailureReason, cost: Accounting | None = None
     ) -> None:
         with Session(self.engine) as session:
-            run = session.get(ExtractionRun, run_id)
-            if run is None:
-                return
+            run = held_run(session, claim)
             account(run, cost or Accounting())
             run.status = RunStatus.FAILED
             run.error = error[:ERROR_CHARS]
             run.reason = reason
             run.next_attempt_at = None
+            release(run)
             session.add(run)
             session.commit()
 
@@ -308,6 +364,8 @@ class RunQueue:
                         next_attempt_at=None,
                         started_at=None,
                         finished_at=None,
+                        claimed_by=None,
+                        lease_until=None,
                     )
                 )
             session.commit()

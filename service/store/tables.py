@@ -67,10 +67,17 @@ class ExtractionRunBase(SQLModel):
     created_at: dt.datetime = Field(default_factory=utcnow)
     started_at: dt.datetime | None = None
     finished_at: dt.datetime | None = None
+    # The worker holding a running run, and until when: a run whose lease has run out is taken
+    # over by another worker (its worker died), see service/store/runs.py.
+    claimed_by: str | None = Field(default=None, sa_type=String(128))
+    lease_until: dt.datetime | None = None
 
 
 class ExtractionRun(ExtractionRunBase, table=True):
-    __table_args__ = (Index("ix_run_status_id", "status", "id"),)
+    __table_args__ = (
+        Index("ix_run_status_id", "status", "id"),
+        Index("ix_run_status_lease", "status", "lease_until"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     article_id: int = Field(foreign_key="article.id", index=True)
@@ -159,3 +166,71 @@ class ActorLink(SQLModel, table=True):
     actor_id: int = Field(foreign_key="actor.id", primary_key=True)
     canonical_id: int = Field(foreign_key="canonicalactor.id", index=True)
     method: str
+
+
+# -- cross-article views, maintained by service/store/views.py --------------------------------
+# Rows for the events and figures of each article's latest successful run only.
+
+
+class EventView(SQLModel, table=True):
+    """A current event, its clustering block (sub-event type and normalised place) and the
+    occurrence (event cluster) it is in."""
+
+    __table_args__ = (Index("ix_eventview_block", "sub_event_type", "place"),)
+
+    event_id: int = Field(foreign_key="event.id", primary_key=True)
+    article_id: int = Field(index=True)
+    sub_event_type: str
+    place: str | None = Field(default=None, index=True)
+    cluster_id: int = Field(index=True)
+
+
+class EventClusterRow(SQLModel, table=True):
+    """One occurrence: its id is its first event's id."""
+
+    __tablename__ = "eventcluster"
+
+    id: int = Field(primary_key=True)
+    event_type: str = Field(index=True)
+    sub_event_type: str = Field(index=True)
+    place: str | None = Field(default=None, index=True)
+    article_count: int
+    campaign_id: int | None = Field(default=None, index=True)  # violent occurrences only
+
+
+class CampaignRow(SQLModel, table=True):
+    """Violent occurrences at one place over overlapping dates: its id is its first
+    cluster's id."""
+
+    __tablename__ = "campaign"
+
+    id: int = Field(primary_key=True)
+    place: str | None = Field(default=None, index=True)
+    article_count: int
+
+
+class FigureGroupRow(SQLModel, table=True):
+    """Figures of one category and population about one occurrence: its id is its first
+    figure's id."""
+
+    __tablename__ = "figuregroup"
+
+    id: int = Field(primary_key=True)
+    cluster_id: int = Field(index=True)
+    category: str = Field(index=True)
+    population: str
+    article_count: int
+
+
+class FigureView(SQLModel, table=True):
+    figure_id: int = Field(foreign_key="figure.id", primary_key=True)
+    article_id: int = Field(index=True)
+    group_id: int = Field(index=True)
+
+
+class ViewState(SQLModel, table=True):
+    """Which version of the clustering rules built the view tables: another version rebuilds
+    them at start-up."""
+
+    name: str = Field(primary_key=True, max_length=64)
+    version: str = Field(max_length=64)

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from service.errors import NotFoundError
 from service.extraction.records import ArticleExtraction
 from service.resolution.actors import ActorResolver
-from service.store.actor_links import link_run_actors
-from service.store.runs import Accounting, account
-from service.store.tables import Actor, Event, EventActor, ExtractionRun, Figure, RunStatus
+from service.store.actor_links import KnownActors, link_run_actors
+from service.store.runs import Accounting, Claim, account, held_run, release
+from service.store.tables import Actor, Event, EventActor, Figure, RunStatus
+from service.store.views import lock_cross_article, refresh_article
 
 DROPPED_DETAIL_CHARS = 500
 
@@ -27,14 +27,18 @@ class RunResult:
 class RecordWrites:
     engine: Engine
     resolver: ActorResolver
+    known_actors: KnownActors
 
-    def finish_run(self, run_id: int, result: RunResult) -> None:
-        """Store every record of a successful run and mark it succeeded, in one transaction."""
+    def finish_run(self, claim: Claim, result: RunResult) -> None:
+        """Store every record of a successful run and mark it succeeded, in one transaction;
+        ``LeaseLostError`` (nothing stored) when the run is no longer this claim's."""
         extraction = result.extraction
+        run_id = claim.run_id
         with Session(self.engine) as session:
-            run = session.get(ExtractionRun, run_id)
-            if run is None:
-                raise NotFoundError(f"run {run_id} does not exist")
+            # Cross-article lock first, the run's row second: the row (which the heartbeat
+            # renews) stays locked only while this transaction runs, not while it queues.
+            lock_cross_article(session)
+            run = held_run(session, claim)
             article_id = run.article_id
             actors = [
                 Actor(run_id=run_id, article_id=article_id, **a.model_dump(mode="json"))
@@ -42,7 +46,7 @@ class RecordWrites:
             ]
             session.add_all(actors)
             session.flush()
-            link_run_actors(session, run_id, self.resolver)
+            link_run_actors(session, run_id, self.resolver, self.known_actors)
             events = []
             for record in extraction.events:
                 data = record.model_dump(exclude={"actors"})
@@ -73,6 +77,7 @@ class RecordWrites:
                 )
             account(run, result.cost)
             run.status = RunStatus.SUCCEEDED
+            release(run)
             run.error = None
             run.reason = None
             run.dropped = len(extraction.dropped)
@@ -84,4 +89,6 @@ class RecordWrites:
                 ]
             )
             session.add(run)
+            session.flush()
+            refresh_article(session, article_id)
             session.commit()

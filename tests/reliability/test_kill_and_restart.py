@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import ARTICLE, seed_script
+from tests.conftest import ARTICLE, database_url, seed_script
 from tests.fake_llm import FakeLLM
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,11 +80,16 @@ def free_port() -> int:
 
 
 class Service:
-    def __init__(self, tmp_path: Path, llm_url: str, **env: str) -> None:
+    """``python -m service [role]`` in a subprocess, logging to ``<name>.log``."""
+
+    def __init__(
+        self, tmp_path: Path, llm_url: str, role: str = "all", name: str = "service", **env: str
+    ) -> None:
+        self.role = role
         self.port = free_port()
         self.env = {
             **os.environ,
-            "CONFLICT_DATABASE_URL": f"sqlite:///{tmp_path / 'kill.db'}",
+            "CONFLICT_DATABASE_URL": database_url(tmp_path),
             "CONFLICT_LLM_BASE_URL": llm_url,
             "CONFLICT_LLM_MODEL": "fake-model",
             "CONFLICT_LLM_HTTP_RETRIES": "0",
@@ -92,18 +97,27 @@ class Service:
             "CONFLICT_LOG_LEVEL": "WARNING",
             **env,
         }
-        self.log = tmp_path / "service.log"
+        self.log = tmp_path / f"{name}.log"
         self.process: subprocess.Popen[bytes] | None = None
         self.http = httpx.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=10)
 
     def start(self) -> None:
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "service"], cwd=ROOT, env=self.env, stdout=log, stderr=log
+                [sys.executable, "-m", "service", self.role],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=log,
             )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             assert self.process.poll() is None, self.log.read_text()[-3000:]
+            if self.role == "worker":
+                if "extraction workers started" in self.log.read_text():
+                    return
+                time.sleep(0.1)
+                continue
             try:
                 if self.http.get("/health").status_code == 200:
                     return
@@ -137,7 +151,13 @@ class Service:
 
 @pytest.fixture
 def service(tmp_path: Path, endpoint: FakeEndpoint) -> Iterator[Service]:
-    started = Service(tmp_path, endpoint.url, CONFLICT_RUN_MAX_ATTEMPTS="2")
+    started = Service(
+        tmp_path,
+        endpoint.url,
+        CONFLICT_RUN_MAX_ATTEMPTS="2",
+        CONFLICT_RUN_LEASE_S="1.5",
+        CONFLICT_RUN_HEARTBEAT_S="0.3",
+    )
     yield started
     started.stop()
 

@@ -85,7 +85,7 @@ async def test_a_crashed_worker_task_is_restarted_and_counted(
     store = store_of(client)
     real = store.claim_next_run
 
-    def crash(model: str) -> Any:
+    def crash(*args: Any) -> Any:
         store.claim_next_run = real  # type: ignore[method-assign]
         raise RuntimeError("a bug in the loop itself")
 
@@ -170,6 +170,7 @@ def settings_overrides() -> dict[str, Any]:
     return {"database_busy_timeout_ms": 100, "database_retry_s": 20}
 
 
+@pytest.mark.sqlite_only
 async def test_a_held_write_lock_delays_the_run_and_answers_503_meanwhile(
     client: AsyncTestClient[Any], llm: BreakableLLM, tmp_path: Path
 ) -> None:

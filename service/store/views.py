@@ -1,0 +1,523 @@
+"""Cross-article views maintained in tables, not recomputed per request.
+
+Event clusters, campaigns and figure groups are stored (``EventView``, ``eventcluster``,
+``campaign``, ``figuregroup``, ``FigureView``) for the events and figures of each article's
+latest successful run, and updated in the transaction that stores a run (``refresh_article``),
+so reads are indexed lookups of one page.
+
+Clustering (service/resolution/events.py) decides within a block: events of one sub-event type
+at one normalised place, taken in id order. Storing a run therefore re-clusters only the blocks
+its new events and its article's previous events are in, the campaigns of their places, and the
+figure groups of those blocks' events: the result is the one clustering all events at once gives.
+
+Writers take one lock for the cross-article state (canonical actors and these tables): on
+PostgreSQL a transaction-scoped advisory lock, on SQLite the database's single writer. Another
+version of the rules (``VIEWS_VERSION``) rebuilds the tables at start-up.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import delete, func, text
+from sqlalchemy import select as sa_select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from service.extraction.taxonomy import EVENT_TYPE_OF, EventType, SubEventType
+from service.resolution.events import (
+    EventCluster,
+    EventPoint,
+    cluster_events,
+    extend_clusters,
+    group_campaigns,
+    place_key,
+)
+from service.resolution.figures import FigurePoint, group_figures
+from service.store.filters import CampaignFilter, ClusterFilter, FigureGroupFilter, contains
+from service.store.tables import (
+    ActorLink,
+    CampaignRow,
+    CanonicalActor,
+    Event,
+    EventActor,
+    EventClusterRow,
+    EventView,
+    ExtractionRun,
+    Figure,
+    FigureGroupRow,
+    FigureView,
+    RunStatus,
+    ViewState,
+)
+
+VIEWS_VERSION = "events.v1+figures.v1"
+_STATE = "cross_article"
+_CROSS_ARTICLE_LOCK = 7_201_302
+_VIOLENT = {
+    EventType.BATTLES,
+    EventType.EXPLOSIONS_REMOTE_VIOLENCE,
+    EventType.VIOLENCE_AGAINST_CIVILIANS,
+}
+
+Block = tuple[str, str | None]
+
+
+def violent(sub_event_type: str) -> bool:
+    return EVENT_TYPE_OF[SubEventType(sub_event_type)] in _VIOLENT
+
+
+def lock_cross_article(session: Session) -> None:
+    """Serialise writers of canonical actors and views until the transaction ends."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SELECT pg_advisory_xact_lock({_CROSS_ARTICLE_LOCK})"))
+
+
+def refresh_article(session: Session, article_id: int) -> None:
+    """Make the views show the article's latest successful run (or nothing, without one).
+    The caller holds ``lock_cross_article`` and commits."""
+    current = session.exec(
+        select(func.max(ExtractionRun.id)).where(
+            ExtractionRun.article_id == article_id, ExtractionRun.status == RunStatus.SUCCEEDED
+        )
+    ).one()
+    old = session.exec(
+        select(EventView.sub_event_type, EventView.place).where(EventView.article_id == article_id)
+    ).all()
+    blocks: set[Block] = {(s, p) for s, p in old}
+    session.execute(delete(EventView).where(col(EventView.article_id) == article_id))
+    session.execute(delete(FigureView).where(col(FigureView.article_id) == article_id))
+    added: dict[Block, set[int]] = defaultdict(set)
+    if current is not None:
+        for event_id, sub_event_type, location in session.exec(
+            select(Event.id, Event.sub_event_type, Event.location).where(Event.run_id == current)
+        ).all():
+            assert event_id is not None
+            place = place_key(location)
+            added[(sub_event_type, place)].add(event_id)
+            session.add(
+                EventView(
+                    event_id=event_id,
+                    article_id=article_id,
+                    sub_event_type=sub_event_type,
+                    place=place,
+                    cluster_id=event_id,
+                )
+            )
+    session.flush()
+    places: set[str] = set()
+    for block in blocks | set(added):
+        sub_event_type, place = block
+        points, cluster_of = _block_points(session, sub_event_type, place)
+        new = added.get(block, set())
+        if block not in blocks and all(p.id in new or p.id < min(new) for p in points):
+            # Only events newer than any in the block came: they join as cluster_events
+            # would have added them last (the common case: a new article).
+            _extend_block(session, sub_event_type, place, points, cluster_of, new)
+        else:
+            old_clusters = _block_cluster_ids(session, sub_event_type, place)
+            clusters = cluster_events(points)
+            _store_clusters(session, sub_event_type, place, clusters, old_clusters, cluster_of)
+        if place is not None and violent(sub_event_type):
+            places.add(place)
+    for place in places:
+        _store_campaigns(session, place)
+    session.flush()
+
+
+def _extend_block(
+    session: Session,
+    sub_event_type: str,
+    place: str | None,
+    points: list[EventPoint],
+    cluster_of: dict[int, int],
+    new: set[int],
+) -> None:
+    stored: dict[int, EventCluster] = {}
+    for point in sorted(points, key=lambda p: p.id):
+        if point.id not in new:
+            stored.setdefault(cluster_of[point.id], EventCluster()).members.append(point)
+    before = {c.id: len(c.members) for c in stored.values()}
+    clusters = extend_clusters(
+        sorted(stored.values(), key=lambda c: c.id), [p for p in points if p.id in new]
+    )
+    changed = [c for c in clusters if before.get(c.id) != len(c.members)]
+    old = {c.id for c in changed} & set(before)
+    _store_clusters(session, sub_event_type, place, changed, old, cluster_of)
+
+
+def _block_filter(table: Any, sub_event_type: str, place: str | None) -> Any:
+    same_place = col(table.place).is_(None) if place is None else col(table.place) == place
+    return (col(table.sub_event_type) == sub_event_type) & same_place
+
+
+def _block_cluster_ids(session: Session, sub_event_type: str, place: str | None) -> set[int]:
+    where = _block_filter(EventClusterRow, sub_event_type, place)
+    return set(session.exec(select(EventClusterRow.id).where(where)).all())
+
+
+def _block_points(
+    session: Session, sub_event_type: str, place: str | None
+) -> tuple[list[EventPoint], dict[int, int]]:
+    """The block's current events, and the cluster each is stored in."""
+    rows = session.execute(
+        sa_select(
+            col(Event.id),
+            col(Event.article_id),
+            col(Event.location),
+            col(Event.date),
+            col(Event.date_precision),
+            col(Event.evidence),
+            col(EventView.cluster_id),
+        )
+        .join(EventView, col(EventView.event_id) == col(Event.id))
+        .where(_block_filter(EventView, sub_event_type, place))
+    ).all()
+    actors = _named_actors(session, [row[0] for row in rows if row[0] is not None])
+    cluster_of = {row[0] or 0: row[6] for row in rows}
+    return [
+        EventPoint(
+            id=event_id or 0,
+            article_id=article_id,
+            sub_event_type=sub_event_type,
+            location=location,
+            date=date,
+            date_precision=precision,
+            evidence=evidence,
+            actors=frozenset(actors.get(event_id or 0, ())),
+        )
+        for event_id, article_id, location, date, precision, evidence, _ in rows
+    ], cluster_of
+
+
+def _named_actors(session: Session, event_ids: list[int]) -> dict[int, set[int]]:
+    """Each event's canonical actors, generic descriptions ("rebels") left out."""
+    found: dict[int, set[int]] = defaultdict(set)
+    if not event_ids:
+        return found
+    links = session.exec(
+        select(EventActor.event_id, ActorLink.canonical_id)
+        .join(ActorLink, col(ActorLink.actor_id) == col(EventActor.actor_id))
+        .where(col(EventActor.event_id).in_(event_ids))
+    ).all()
+    canonical = {c for _, c in links}
+    generic = set(
+        session.exec(
+            select(CanonicalActor.id).where(
+                col(CanonicalActor.id).in_(canonical), col(CanonicalActor.article_id).is_not(None)
+            )
+        ).all()
+    )
+    for event_id, canonical_id in links:
+        if canonical_id not in generic:
+            found[event_id].add(canonical_id)
+    return found
+
+
+def _store_clusters(
+    session: Session,
+    sub_event_type: str,
+    place: str | None,
+    clusters: list[EventCluster],
+    old_clusters: set[int],
+    stored: dict[int, int],
+) -> None:
+    """Write ``clusters`` in place of ``old_clusters``; ``stored``: each event's cluster as
+    stored, so only events that moved are written (a block can be large)."""
+    if old_clusters:
+        session.execute(delete(EventClusterRow).where(col(EventClusterRow.id).in_(old_clusters)))
+        if place is None:  # a placeless violent occurrence is a campaign of its own
+            session.execute(delete(CampaignRow).where(col(CampaignRow.id).in_(old_clusters)))
+    event_type = EVENT_TYPE_OF[SubEventType(sub_event_type)].value
+    cluster_of: dict[int, int] = {}
+    moved: dict[int, list[int]] = defaultdict(list)
+    for cluster in clusters:
+        for member in cluster.members:
+            cluster_of[member.id] = cluster.id
+            if stored.get(member.id) != cluster.id:
+                moved[cluster.id].append(member.id)
+        articles = len({m.article_id for m in cluster.members})
+        campaign = cluster.id if place is None and violent(sub_event_type) else None
+        session.add(
+            EventClusterRow(
+                id=cluster.id,
+                event_type=event_type,
+                sub_event_type=sub_event_type,
+                place=place,
+                article_count=articles,
+                campaign_id=campaign,
+            )
+        )
+        if campaign is not None:
+            session.add(CampaignRow(id=campaign, place=None, article_count=articles))
+    table = EventView.__table__  # type: ignore[attr-defined]
+    for cluster_id, event_ids in moved.items():
+        session.execute(
+            table.update().where(table.c.event_id.in_(event_ids)).values(cluster_id=cluster_id)
+        )
+    session.flush()
+    _store_figure_groups(session, cluster_of, old_clusters | set(cluster_of.values()))
+
+
+def _store_figure_groups(session: Session, cluster_of: dict[int, int], clusters: set[int]) -> None:
+    """Group the figures of the events in ``cluster_of`` (every event of ``clusters``) anew,
+    writing only what changed."""
+    if not clusters:
+        return
+    figures = session.exec(select(Figure).where(col(Figure.event_id).in_(list(cluster_of)))).all()
+    points = [
+        FigurePoint(
+            id=f.id or 0,
+            article_id=f.article_id,
+            event_id=f.event_id or 0,
+            category=f.category,
+            population=f.population,
+            low=f.low,
+        )
+        for f in figures
+    ]
+    wanted_rows: dict[int, tuple[int, str, str, int]] = {}
+    wanted_view: dict[int, tuple[int, int]] = {}  # figure -> (group, article)
+    for group in group_figures(points, cluster_of):
+        articles = len({m.article_id for m in group.members})
+        wanted_rows[group.id] = (group.cluster_id, group.category, group.population, articles)
+        for member in group.members:
+            wanted_view[member.id] = (group.id, member.article_id)
+    rows = {
+        row.id: row
+        for row in session.exec(
+            select(FigureGroupRow).where(col(FigureGroupRow.cluster_id).in_(clusters))
+        ).all()
+    }
+    for group_id, row in rows.items():
+        values = (row.cluster_id, row.category, row.population, row.article_count)
+        if wanted_rows.get(group_id) != values:
+            session.delete(row)
+    session.flush()
+    for group_id, (cluster_id, category, population, articles) in wanted_rows.items():
+        old = rows.get(group_id)
+        if old is None or (old.cluster_id, old.category, old.population, old.article_count) != (
+            cluster_id,
+            category,
+            population,
+            articles,
+        ):
+            session.add(
+                FigureGroupRow(
+                    id=group_id,
+                    cluster_id=cluster_id,
+                    category=category,
+                    population=population,
+                    article_count=articles,
+                )
+            )
+    ids = [p.id for p in points]
+    views = {
+        v.figure_id: v
+        for v in (
+            session.exec(select(FigureView).where(col(FigureView.figure_id).in_(ids))).all()
+            if ids
+            else []
+        )
+    }
+    for figure_id, view in views.items():
+        if wanted_view.get(figure_id, (None, None))[0] != view.group_id:
+            session.delete(view)
+    session.flush()
+    for figure_id, (group_id, article_id) in wanted_view.items():
+        found = views.get(figure_id)
+        if found is None or found.group_id != group_id:
+            session.add(FigureView(figure_id=figure_id, article_id=article_id, group_id=group_id))
+
+
+def _store_campaigns(session: Session, place: str) -> None:
+    """Re-group the violent occurrences at one place into campaigns."""
+    session.execute(delete(CampaignRow).where(col(CampaignRow.place) == place))
+    rows = session.execute(
+        sa_select(
+            col(EventView.cluster_id),
+            col(Event.id),
+            col(Event.article_id),
+            col(Event.sub_event_type),
+            col(Event.date),
+            col(Event.date_precision),
+        )
+        .join(Event, col(Event.id) == col(EventView.event_id))
+        .where(col(EventView.place) == place)
+        .order_by(col(Event.id))
+    ).all()
+    clusters: dict[int, EventCluster] = {}
+    for cluster_id, event_id, article_id, sub_event_type, date, precision in rows:
+        if not violent(sub_event_type):
+            continue
+        clusters.setdefault(cluster_id, EventCluster()).members.append(
+            EventPoint(
+                id=event_id or 0,
+                article_id=article_id,
+                sub_event_type=sub_event_type,
+                location=place,
+                date=date,
+                date_precision=precision,
+            )
+        )
+    ordered = sorted(clusters.values(), key=lambda c: c.id)
+    for group in group_campaigns(ordered, violent):
+        campaign_id = group[0].id
+        session.execute(
+            EventClusterRow.__table__.update()  # type: ignore[attr-defined]
+            .where(
+                EventClusterRow.__table__.c.id.in_([c.id for c in group])  # type: ignore[attr-defined]
+            )
+            .values(campaign_id=campaign_id)
+        )
+        articles = {m.article_id for c in group for m in c.members}
+        session.add(CampaignRow(id=campaign_id, place=place, article_count=len(articles)))
+
+
+def ensure_views(engine: Engine, force: bool = False) -> bool:
+    """Rebuild the view tables when another version of the rules (or none) built them, or
+    when ``force``d (actor links were added since). Returns whether it rebuilt."""
+    with Session(engine) as session:
+        lock_cross_article(session)
+        state = session.get(ViewState, _STATE)
+        if not force and state is not None and state.version == VIEWS_VERSION:
+            return False
+        for table in (FigureView, FigureGroupRow, CampaignRow, EventClusterRow, EventView):
+            session.execute(delete(table))
+        articles = session.exec(
+            select(ExtractionRun.article_id)
+            .where(ExtractionRun.status == RunStatus.SUCCEEDED)
+            .distinct()
+            .order_by(col(ExtractionRun.article_id))
+        ).all()
+        for article_id in articles:
+            refresh_article(session, article_id)
+        if state is None:
+            state = ViewState(name=_STATE, version=VIEWS_VERSION)
+        state.version = VIEWS_VERSION
+        session.add(state)
+        session.commit()
+        return True
+
+
+class ViewQueries:
+    """Pages of the maintained views: ids in order, then their members."""
+
+    engine: Engine
+
+    def cluster_ids(self, f: ClusterFilter, after: int, limit: int) -> list[int]:
+        stmt = select(EventClusterRow.id).where(
+            col(EventClusterRow.id) > after, col(EventClusterRow.article_count) >= f.min_articles
+        )
+        if f.event_type:
+            stmt = stmt.where(EventClusterRow.event_type == f.event_type)
+        if f.sub_event_type:
+            stmt = stmt.where(EventClusterRow.sub_event_type == f.sub_event_type)
+        members = select(EventView.cluster_id)
+        if f.location:
+            located = members.join(Event, col(Event.id) == col(EventView.event_id))
+            stmt = stmt.where(
+                col(EventClusterRow.id).in_(located.where(contains(Event.location, f.location)))
+            )
+        if f.article_id is not None:
+            stmt = stmt.where(
+                col(EventClusterRow.id).in_(members.where(EventView.article_id == f.article_id))
+            )
+        if f.actor_id is not None:
+            acted = (
+                members.join(EventActor, col(EventActor.event_id) == col(EventView.event_id))
+                .join(ActorLink, col(ActorLink.actor_id) == col(EventActor.actor_id))
+                .where(ActorLink.canonical_id == f.actor_id)
+            )
+            stmt = stmt.where(col(EventClusterRow.id).in_(acted))
+        with Session(self.engine) as session:
+            return list(session.exec(stmt.order_by(col(EventClusterRow.id)).limit(limit)).all())
+
+    def campaign_ids(self, f: CampaignFilter, after: int, limit: int) -> list[int]:
+        stmt = select(CampaignRow.id).where(
+            col(CampaignRow.id) > after, col(CampaignRow.article_count) >= f.min_articles
+        )
+        if f.location:
+            located = (
+                select(EventClusterRow.campaign_id)
+                .join(EventView, col(EventView.cluster_id) == col(EventClusterRow.id))
+                .join(Event, col(Event.id) == col(EventView.event_id))
+                .where(contains(Event.location, f.location))
+            )
+            stmt = stmt.where(col(CampaignRow.id).in_(located))
+        with Session(self.engine) as session:
+            return list(session.exec(stmt.order_by(col(CampaignRow.id)).limit(limit)).all())
+
+    def figure_group_ids(self, f: FigureGroupFilter, after: int, limit: int) -> list[int]:
+        stmt = select(FigureGroupRow.id).where(
+            col(FigureGroupRow.id) > after, col(FigureGroupRow.article_count) >= f.min_articles
+        )
+        if f.category:
+            stmt = stmt.where(FigureGroupRow.category == f.category)
+        if f.cluster_id is not None:
+            stmt = stmt.where(FigureGroupRow.cluster_id == f.cluster_id)
+        with Session(self.engine) as session:
+            return list(session.exec(stmt.order_by(col(FigureGroupRow.id)).limit(limit)).all())
+
+    def clusters_of_campaigns(self, campaign_ids: list[int]) -> dict[int, list[int]]:
+        with Session(self.engine) as session:
+            rows = session.exec(
+                select(EventClusterRow.campaign_id, EventClusterRow.id)
+                .where(col(EventClusterRow.campaign_id).in_(campaign_ids))
+                .order_by(col(EventClusterRow.id))
+            ).all()
+        found: dict[int, list[int]] = defaultdict(list)
+        for campaign_id, cluster_id in rows:
+            assert campaign_id is not None
+            found[campaign_id].append(cluster_id)
+        return found
+
+    def cluster_members(self, cluster_ids: list[int]) -> dict[int, list[int]]:
+        """Event ids of each cluster, in the order they joined it (id order)."""
+        with Session(self.engine) as session:
+            rows = session.exec(
+                select(EventView.cluster_id, EventView.event_id)
+                .where(col(EventView.cluster_id).in_(cluster_ids))
+                .order_by(col(EventView.event_id))
+            ).all()
+        found: dict[int, list[int]] = defaultdict(list)
+        for cluster_id, event_id in rows:
+            found[cluster_id].append(event_id)
+        return found
+
+    def figure_groups(
+        self, *, group_ids: list[int] | None = None, cluster_ids: list[int] | None = None
+    ) -> list[tuple[FigureGroupRow, list[int]]]:
+        """Groups by id or by cluster, in id order, each with its figure ids in id order."""
+        stmt = select(FigureGroupRow)
+        if group_ids is not None:
+            stmt = stmt.where(col(FigureGroupRow.id).in_(group_ids))
+        if cluster_ids is not None:
+            stmt = stmt.where(col(FigureGroupRow.cluster_id).in_(cluster_ids))
+        with Session(self.engine) as session:
+            groups = session.exec(stmt.order_by(col(FigureGroupRow.id))).all()
+            members: dict[int, list[int]] = defaultdict(list)
+            if groups:
+                for group_id, figure_id in session.exec(
+                    select(FigureView.group_id, FigureView.figure_id)
+                    .where(col(FigureView.group_id).in_([g.id for g in groups]))
+                    .order_by(col(FigureView.figure_id))
+                ).all():
+                    members[group_id].append(figure_id)
+            for group in groups:
+                session.expunge(group)
+        return [(g, members[g.id]) for g in groups]
+
+    def generic_among(self, canonical_ids: set[int]) -> set[int]:
+        """Those of ``canonical_ids`` kept to one article ('rebels')."""
+        if not canonical_ids:
+            return set()
+        with Session(self.engine) as session:
+            rows = session.exec(
+                select(CanonicalActor.id).where(
+                    col(CanonicalActor.id).in_(canonical_ids),
+                    col(CanonicalActor.article_id).is_not(None),
+                )
+            ).all()
+        return {row for row in rows if row is not None}
