@@ -25,6 +25,7 @@ from service.api.clusters import (
 from service.api.errors import EXCEPTION_HANDLERS
 from service.api.exports import ExportController
 from service.api.health import HealthController
+from service.api.params import strict_integers
 from service.api.records import (
     ActorController,
     ActorMentionController,
@@ -182,6 +183,7 @@ def create_app(
             yield
 
     return Litestar(
+        before_request=strict_integers,
         route_handlers=[
             ArticleController,
             ArticleViewController,

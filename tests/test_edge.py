@@ -236,3 +236,13 @@ def test_every_error_response_is_documented_as_error_body(tmp_path: Path) -> Non
                 if status.startswith(("4", "5")) and path != "/ready":
                     schema = response["content"]["application/json"]["schema"]
                     assert schema == {"$ref": "#/components/schemas/ErrorBody"}, (method, path)
+
+
+@pytest.mark.parametrize("value", ["1.0", "1e0", "one"])
+async def test_integer_parameters_are_written_as_integers(
+    client: AsyncTestClient[Any], value: str
+) -> None:
+    for url in (f"/figures.jsonl?run_id={value}", f"/events?article_id={value}&limit=5"):
+        answer = await client.get(url)
+        assert answer.status_code == 400, (url, answer.text)
+    assert (await client.get("/events?limit=10")).status_code == 200

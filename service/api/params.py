@@ -3,9 +3,13 @@ id would overflow in the query instead of being a 400."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import re
+from typing import Annotated, Any, get_args
 
+from litestar import Request
 from litestar.params import ParameterKwarg, PathParameter, QueryParameter
+
+from service.errors import BadRequestError
 
 MAX_ID = 2**63 - 1
 
@@ -20,3 +24,28 @@ PathId = Annotated[
     int, PathParameter(ge=1, le=MAX_ID, schema_extra={"minimum": 1, "maximum": MAX_ID})
 ]
 QueryId = Annotated[int | None, query_id()]
+
+
+_INTEGER = re.compile(r"-?[0-9]+")
+
+
+def _is_int(annotation: Any) -> bool:
+    if annotation is int:
+        return True
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    return len(args) == 1 and (args[0] is int or _is_int(args[0]))
+
+
+def strict_integers(request: Request[Any, Any, Any]) -> None:
+    """Integer query parameters are written as integers: Litestar's lax parsing would read
+    "1.0" or "1e0" as 1, which the OpenAPI document does not allow."""
+    handler = request.route_handler
+    signatures = [handler.parsed_fn_signature]
+    signatures += [d.parsed_fn_signature for d in handler.resolve_dependencies().values()]
+    for signature in signatures:
+        for name, field in signature.parameters.items():
+            if name not in request.query_params or not _is_int(field.annotation):
+                continue
+            for value in request.query_params.getall(name):
+                if not _INTEGER.fullmatch(value):
+                    raise BadRequestError(f"{name}: {value!r} is not an integer")
