@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 from bench.synthetic import Shape, store_articles  # noqa: E402
 from service.store.database import create_db_engine  # noqa: E402
 from service.store.repository import Store  # noqa: E402
+from service.store.views import ensure_views  # noqa: E402
 
 EVENT_FILTERS = {
     "none": "",
@@ -78,6 +79,7 @@ def _wait_http(port: int, process: subprocess.Popen[bytes]) -> None:
 
 def fill(database_url: str, articles: int, events_per_article: int) -> None:
     store = Store(create_db_engine(database_url))
+    ensure_views(store.engine)  # stamps an empty database's views as this version's
     stored = store.queue_stats()
     have = len(store.list_articles(0, 1).items)
     if have:

@@ -64,9 +64,10 @@ def link_run_actors(
 ) -> None:
     """Link the run's unlinked mentions; the caller holds the cross-article lock and commits.
     ``known``: the canonical actors read so far (a fresh read without it)."""
-    linked = select(ActorLink.actor_id)
     rows = session.exec(
-        select(Actor).where(Actor.run_id == run_id, col(Actor.id).not_in(linked))
+        select(Actor)
+        .outerjoin(ActorLink, col(ActorLink.actor_id) == col(Actor.id))
+        .where(Actor.run_id == run_id, col(ActorLink.actor_id).is_(None))
     ).all()
     if not rows:
         return

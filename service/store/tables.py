@@ -5,8 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+# Ids are 64-bit, as the API allows (1..2**63-1); SQLite's INTEGER already is, and only an
+# INTEGER primary key is its auto-numbered rowid.
+ID = BigInteger().with_variant(Integer(), "sqlite")
 
 
 def utcnow() -> dt.datetime:
@@ -40,7 +44,7 @@ class ArticleBase(SQLModel):
 
 
 class Article(ArticleBase, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(sa_type=ID, default=None, primary_key=True)
     content_hash: str = Field(index=True, unique=True, max_length=64)
     text: str = Field(sa_column=Column(Text, nullable=False))
     received_at: dt.datetime = Field(default_factory=utcnow)
@@ -79,8 +83,8 @@ class ExtractionRun(ExtractionRunBase, table=True):
         Index("ix_run_status_lease", "status", "lease_until"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
-    article_id: int = Field(foreign_key="article.id", index=True)
+    id: int | None = Field(sa_type=ID, default=None, primary_key=True)
+    article_id: int = Field(sa_type=ID, foreign_key="article.id", index=True)
     dropped_detail: str | None = Field(default=None, sa_column=Column(Text))
 
 
@@ -96,9 +100,9 @@ class ActorBase(GroundedBase):
 
 
 class Actor(ActorBase, table=True):
-    id: int | None = Field(default=None, primary_key=True)
-    run_id: int = Field(foreign_key="extractionrun.id", index=True)
-    article_id: int = Field(foreign_key="article.id", index=True)
+    id: int | None = Field(sa_type=ID, default=None, primary_key=True)
+    run_id: int = Field(sa_type=ID, foreign_key="extractionrun.id", index=True)
+    article_id: int = Field(sa_type=ID, foreign_key="article.id", index=True)
 
 
 class EventBase(GroundedBase):
@@ -114,17 +118,17 @@ class EventBase(GroundedBase):
 
 
 class Event(EventBase, table=True):
-    id: int | None = Field(default=None, primary_key=True)
-    run_id: int = Field(foreign_key="extractionrun.id", index=True)
-    article_id: int = Field(foreign_key="article.id", index=True)
+    id: int | None = Field(sa_type=ID, default=None, primary_key=True)
+    run_id: int = Field(sa_type=ID, foreign_key="extractionrun.id", index=True)
+    article_id: int = Field(sa_type=ID, foreign_key="article.id", index=True)
 
 
 class EventActor(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("event_id", "actor_id", "role"),)
 
-    id: int | None = Field(default=None, primary_key=True)
-    event_id: int = Field(foreign_key="event.id", index=True)
-    actor_id: int = Field(foreign_key="actor.id", index=True)
+    id: int | None = Field(sa_type=ID, default=None, primary_key=True)
+    event_id: int = Field(sa_type=ID, foreign_key="event.id", index=True)
+    actor_id: int = Field(sa_type=ID, foreign_key="actor.id", index=True)
     role: str
 
 
@@ -138,10 +142,10 @@ class FigureBase(GroundedBase):
 
 
 class Figure(FigureBase, table=True):
-    id: int | None = Field(default=None, primary_key=True)
-    run_id: int = Field(foreign_key="extractionrun.id", index=True)
-    article_id: int = Field(foreign_key="article.id", index=True)
-    event_id: int | None = Field(default=None, foreign_key="event.id", index=True)
+    id: int | None = Field(sa_type=ID, default=None, primary_key=True)
+    run_id: int = Field(sa_type=ID, foreign_key="extractionrun.id", index=True)
+    article_id: int = Field(sa_type=ID, foreign_key="article.id", index=True)
+    event_id: int | None = Field(sa_type=ID, default=None, foreign_key="event.id", index=True)
 
 
 class CanonicalActorBase(SQLModel):
@@ -151,20 +155,20 @@ class CanonicalActorBase(SQLModel):
     actor_type: str
     curated: bool = False
     article_id: int | None = Field(
-        default=None, foreign_key="article.id", index=True
+        sa_type=ID, default=None, foreign_key="article.id", index=True
     )  # set for a generic description ("rebels") kept to the article that used it
 
 
 class CanonicalActor(CanonicalActorBase, table=True):
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(sa_type=ID, default=None, primary_key=True)
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 
 class ActorLink(SQLModel, table=True):
     """Which canonical actor an actor mention is, and by which rule it was linked."""
 
-    actor_id: int = Field(foreign_key="actor.id", primary_key=True)
-    canonical_id: int = Field(foreign_key="canonicalactor.id", index=True)
+    actor_id: int = Field(sa_type=ID, foreign_key="actor.id", primary_key=True)
+    canonical_id: int = Field(sa_type=ID, foreign_key="canonicalactor.id", index=True)
     method: str
 
 
@@ -178,11 +182,11 @@ class EventView(SQLModel, table=True):
 
     __table_args__ = (Index("ix_eventview_block", "sub_event_type", "place"),)
 
-    event_id: int = Field(foreign_key="event.id", primary_key=True)
-    article_id: int = Field(index=True)
+    event_id: int = Field(sa_type=ID, foreign_key="event.id", primary_key=True)
+    article_id: int = Field(sa_type=ID, index=True)
     sub_event_type: str
     place: str | None = Field(default=None, index=True)
-    cluster_id: int = Field(index=True)
+    cluster_id: int = Field(sa_type=ID, index=True)
 
 
 class EventClusterRow(SQLModel, table=True):
@@ -190,12 +194,14 @@ class EventClusterRow(SQLModel, table=True):
 
     __tablename__ = "eventcluster"
 
-    id: int = Field(primary_key=True)
+    id: int = Field(sa_type=ID, primary_key=True)
     event_type: str = Field(index=True)
     sub_event_type: str = Field(index=True)
     place: str | None = Field(default=None, index=True)
     article_count: int
-    campaign_id: int | None = Field(default=None, index=True)  # violent occurrences only
+    campaign_id: int | None = Field(
+        sa_type=ID, default=None, index=True
+    )  # violent occurrences only
 
 
 class CampaignRow(SQLModel, table=True):
@@ -204,7 +210,7 @@ class CampaignRow(SQLModel, table=True):
 
     __tablename__ = "campaign"
 
-    id: int = Field(primary_key=True)
+    id: int = Field(sa_type=ID, primary_key=True)
     place: str | None = Field(default=None, index=True)
     article_count: int
 
@@ -215,17 +221,17 @@ class FigureGroupRow(SQLModel, table=True):
 
     __tablename__ = "figuregroup"
 
-    id: int = Field(primary_key=True)
-    cluster_id: int = Field(index=True)
+    id: int = Field(sa_type=ID, primary_key=True)
+    cluster_id: int = Field(sa_type=ID, index=True)
     category: str = Field(index=True)
     population: str
     article_count: int
 
 
 class FigureView(SQLModel, table=True):
-    figure_id: int = Field(foreign_key="figure.id", primary_key=True)
-    article_id: int = Field(index=True)
-    group_id: int = Field(index=True)
+    figure_id: int = Field(sa_type=ID, foreign_key="figure.id", primary_key=True)
+    article_id: int = Field(sa_type=ID, index=True)
+    group_id: int = Field(sa_type=ID, index=True)
 
 
 class ViewState(SQLModel, table=True):

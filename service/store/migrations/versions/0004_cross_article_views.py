@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlmodel.sql.sqltypes import AutoString
 
+ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
 revision = "0004"
 down_revision = "0003"
 branch_labels = None
@@ -20,11 +22,11 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "eventview",
-        sa.Column("event_id", sa.Integer(), nullable=False),
-        sa.Column("article_id", sa.Integer(), nullable=False),
+        sa.Column("event_id", ID, nullable=False),
+        sa.Column("article_id", ID, nullable=False),
         sa.Column("sub_event_type", AutoString(), nullable=False),
         sa.Column("place", AutoString(), nullable=True),
-        sa.Column("cluster_id", sa.Integer(), nullable=False),
+        sa.Column("cluster_id", ID, nullable=False),
         sa.ForeignKeyConstraint(["event_id"], ["event.id"]),
         sa.PrimaryKeyConstraint("event_id"),
     )
@@ -35,12 +37,12 @@ def upgrade() -> None:
         batch_op.create_index("ix_eventview_block", ["sub_event_type", "place"])
     op.create_table(
         "eventcluster",
-        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("id", ID, nullable=False),
         sa.Column("event_type", AutoString(), nullable=False),
         sa.Column("sub_event_type", AutoString(), nullable=False),
         sa.Column("place", AutoString(), nullable=True),
         sa.Column("article_count", sa.Integer(), nullable=False),
-        sa.Column("campaign_id", sa.Integer(), nullable=True),
+        sa.Column("campaign_id", ID, nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("eventcluster") as batch_op:
@@ -50,7 +52,7 @@ def upgrade() -> None:
         batch_op.create_index("ix_eventcluster_campaign_id", ["campaign_id"])
     op.create_table(
         "campaign",
-        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("id", ID, nullable=False),
         sa.Column("place", AutoString(), nullable=True),
         sa.Column("article_count", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
@@ -59,8 +61,8 @@ def upgrade() -> None:
         batch_op.create_index("ix_campaign_place", ["place"])
     op.create_table(
         "figuregroup",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("cluster_id", sa.Integer(), nullable=False),
+        sa.Column("id", ID, nullable=False),
+        sa.Column("cluster_id", ID, nullable=False),
         sa.Column("category", AutoString(), nullable=False),
         sa.Column("population", AutoString(), nullable=False),
         sa.Column("article_count", sa.Integer(), nullable=False),
@@ -71,9 +73,9 @@ def upgrade() -> None:
         batch_op.create_index("ix_figuregroup_category", ["category"])
     op.create_table(
         "figureview",
-        sa.Column("figure_id", sa.Integer(), nullable=False),
-        sa.Column("article_id", sa.Integer(), nullable=False),
-        sa.Column("group_id", sa.Integer(), nullable=False),
+        sa.Column("figure_id", ID, nullable=False),
+        sa.Column("article_id", ID, nullable=False),
+        sa.Column("group_id", ID, nullable=False),
         sa.ForeignKeyConstraint(["figure_id"], ["figure.id"]),
         sa.PrimaryKeyConstraint("figure_id"),
     )
