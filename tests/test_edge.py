@@ -246,3 +246,12 @@ async def test_integer_parameters_are_written_as_integers(
         answer = await client.get(url)
         assert answer.status_code == 400, (url, answer.text)
     assert (await client.get("/events?limit=10")).status_code == 200
+
+
+async def test_a_nul_in_a_text_filter_is_a_400_before_any_export_starts(
+    client: AsyncTestClient[Any],
+) -> None:
+    for url in ("/events.csv?actor=%00", "/events.jsonl?location=a%00b", "/events?actor=%00"):
+        answer = await client.get(url)
+        assert answer.status_code == 400, (url, answer.text)
+        assert "U+0000" in answer.json()["error"]

@@ -37,8 +37,12 @@ def _is_int(annotation: Any) -> bool:
 
 
 def strict_integers(request: Request[Any, Any, Any]) -> None:
-    """Integer query parameters are written as integers: Litestar's lax parsing would read
-    "1.0" or "1e0" as 1, which the OpenAPI document does not allow."""
+    """Query values are checked before any handler runs: no NUL character, and integer
+    parameters written as integers (Litestar's lax parsing would read "1.0" or "1e0" as 1,
+    which the OpenAPI document does not allow)."""
+    for name, value in request.query_params.multi_items():
+        if "\x00" in value:  # PostgreSQL text cannot hold it; no filter needs it
+            raise BadRequestError(f"{name}: a NUL character (U+0000) is not allowed")
     handler = request.route_handler
     signatures = [handler.parsed_fn_signature]
     signatures += [d.parsed_fn_signature for d in handler.resolve_dependencies().values()]
