@@ -11,6 +11,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import KwargDefinition
 from pydantic import BaseModel, Field
 
+from service.api.params import route_parameters
 from service.errors import ClientError, ServiceUnavailableError
 
 
@@ -65,12 +66,8 @@ def unavailable_handler(_: Request[Any, Any, Any], exc: ServiceUnavailableError)
 
 def _allowed(request: Request[Any, Any, Any], key: str) -> str:
     """' (allowed: A to B)' for a bounded parameter of the route or its dependencies, else ''."""
-    handler = request.route_handler
-    signatures = [handler.parsed_fn_signature]
-    signatures += [d.parsed_fn_signature for d in handler.resolve_dependencies().values()]
-    for signature in signatures:
-        field = signature.parameters.get(key)
-        bounds = field.kwarg_definition if field else None
+    for name, field in route_parameters(request):
+        bounds = field.kwarg_definition if name == key else None
         if isinstance(bounds, KwargDefinition) and None not in (bounds.ge, bounds.le):
             return f" (allowed: {bounds.ge} to {bounds.le})"
     return ""

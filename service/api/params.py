@@ -4,10 +4,12 @@ id would overflow in the query instead of being a 400."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Annotated, Any, get_args
 
 from litestar import Request
 from litestar.params import ParameterKwarg, PathParameter, QueryParameter
+from litestar.typing import FieldDefinition
 
 from service.errors import BadRequestError
 
@@ -36,6 +38,15 @@ def _is_int(annotation: Any) -> bool:
     return len(args) == 1 and (args[0] is int or _is_int(args[0]))
 
 
+def route_parameters(request: Request[Any, Any, Any]) -> Iterator[tuple[str, FieldDefinition]]:
+    """Every parameter of the request's handler and of the dependencies it resolves."""
+    handler = request.route_handler
+    signatures = [handler.parsed_fn_signature]
+    signatures += [d.parsed_fn_signature for d in handler.resolve_dependencies().values()]
+    for signature in signatures:
+        yield from signature.parameters.items()
+
+
 def strict_integers(request: Request[Any, Any, Any]) -> None:
     """Query values are checked before any handler runs: no NUL character, and integer
     parameters written as integers (Litestar's lax parsing would read "1.0" or "1e0" as 1,
@@ -43,13 +54,9 @@ def strict_integers(request: Request[Any, Any, Any]) -> None:
     for name, value in request.query_params.multi_items():
         if "\x00" in value:  # PostgreSQL text cannot hold it; no filter needs it
             raise BadRequestError(f"{name}: a NUL character (U+0000) is not allowed")
-    handler = request.route_handler
-    signatures = [handler.parsed_fn_signature]
-    signatures += [d.parsed_fn_signature for d in handler.resolve_dependencies().values()]
-    for signature in signatures:
-        for name, field in signature.parameters.items():
-            if name not in request.query_params or not _is_int(field.annotation):
-                continue
-            for value in request.query_params.getall(name):
-                if not _INTEGER.fullmatch(value):
-                    raise BadRequestError(f"{name}: {value!r} is not an integer")
+    for name, field in route_parameters(request):
+        if name not in request.query_params or not _is_int(field.annotation):
+            continue
+        for value in request.query_params.getall(name):
+            if not _INTEGER.fullmatch(value):
+                raise BadRequestError(f"{name}: {value!r} is not an integer")

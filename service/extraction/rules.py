@@ -83,17 +83,13 @@ def figure_category(sentence: str, start: int, end: int) -> FigureCategory | Non
     if stop:
         after = after[: stop.start()]
     inside = sentence[start:end].lower()  # "60 casualties", "15 dead"
-    best: tuple[int, int, FigureCategory] | None = None
+    found: list[tuple[int, int, FigureCategory]] = []  # (distance, rank, category)
     for rank, (category, pattern) in enumerate(_CATEGORY_WORDS):
         if pattern.search(inside):
-            candidate = (0, rank, category)
-            best = candidate if best is None or candidate < best else best
-        for match in pattern.finditer(before.lower()):
-            candidate = (len(before) - match.end(), rank, category)
-            best = candidate if best is None or candidate < best else best
-        for match in pattern.finditer(after.lower()):
-            candidate = (match.start(), rank, category)
-            best = candidate if best is None or candidate < best else best
+            found.append((0, rank, category))
+        found += [(len(before) - m.end(), rank, category) for m in pattern.finditer(before.lower())]
+        found += [(m.start(), rank, category) for m in pattern.finditer(after.lower())]
+    best = min(found, default=None)
     return best[2] if best is not None else None
 
 
