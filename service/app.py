@@ -36,8 +36,9 @@ from service.api.runs import RunController
 from service.articles import ArticleService
 from service.cross_article import CrossArticleViews
 from service.errors import DatabaseUnavailableError
+from service.extraction.confidence import load_calibrations
 from service.extraction.pipeline import ExtractionPipeline
-from service.extraction.prompts import load_prompt
+from service.extraction.prompts import PROMPTS_DIR, load_prompt
 from service.llm import StructuredLLM, build_openai_client
 from service.settings import Settings
 from service.store.actor_links import link_unlinked
@@ -140,9 +141,14 @@ async def open_runtime(
             build_openai_client(settings, base_url or "http://unused", http), settings
         )
 
+        calibrations = load_calibrations(PROMPTS_DIR / "calibration.yaml")
+
         def pipeline_for(prompt_version: str) -> ExtractionPipeline:
             return ExtractionPipeline(
-                llm.ask, load_prompt(prompt_version), settings.llm_concurrency
+                llm.ask,
+                load_prompt(prompt_version),
+                settings.llm_concurrency,
+                calibrations.find(prompt_version, settings.llm_model),
             )
 
         pool = ExtractionWorkers(store, pipeline_for, settings, None if workers else 0)

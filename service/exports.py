@@ -53,11 +53,12 @@ EVENT_CSV_COLUMNS = (
     "model",
     "prompt_version",
     "schema_version",
+    "confidence",
     "evidence_start",
     "evidence_end",
 )
 
-CsvRow = dict[str, str | int | None]
+CsvRow = dict[str, str | int | float | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,12 +104,15 @@ def event_row(event: EventRead, figures: Iterable[FigureRead], article: ArticleM
         "model": event.provenance.model,
         "prompt_version": event.provenance.prompt_version,
         "schema_version": event.provenance.schema_version,
+        "confidence": event.confidence,
         "evidence_start": event.start,
         "evidence_end": event.end,
     }
 
 
-def csv_text(rows: Iterable[Mapping[str, str | int | None]], *, header: bool = False) -> str:
+def csv_text(
+    rows: Iterable[Mapping[str, str | int | float | None]], *, header: bool = False
+) -> str:
     """RFC 4180 text (CRLF line ends) for ``rows``; None becomes an empty field."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=EVENT_CSV_COLUMNS)

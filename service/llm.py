@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from instructor.core.hooks import HookName, Hooks
 from pydantic import ValidationError
 
 from service.errors import LLMOutputError, LLMUnavailableError
+from service.extraction.confidence import Token
 from service.settings import InstructorMode, Settings
 
 T = TypeVar("T")
@@ -38,6 +40,8 @@ class CallStats:
     retries: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    # Prompt tokens the server did not have to compute again (its prefix cache).
+    cached_prompt_tokens: int = 0
     seconds: float = 0.0
 
     def add(self, other: CallStats) -> None:
@@ -46,6 +50,7 @@ class CallStats:
         self.retries += other.retries
         self.prompt_tokens += other.prompt_tokens
         self.completion_tokens += other.completion_tokens
+        self.cached_prompt_tokens += other.cached_prompt_tokens
         self.seconds += other.seconds
 
 
@@ -57,6 +62,8 @@ class Outcome(Generic[T]):
     # The model's last answer as it wrote it: a follow-up question that repeats it verbatim
     # shares the whole conversation as a prompt prefix the server has cached.
     raw: str | None = None
+    # The tokens of ``raw`` with their log-probabilities, where the endpoint returned them.
+    tokens: list[Token] | None = None
 
 
 Salvage = Callable[[dict[str, Any]], tuple[T, list[str]]]
@@ -87,6 +94,7 @@ class StructuredLLM:
         self._max_tokens = settings.llm_max_tokens
         self._temperature = settings.llm_temperature
         self._deadline = settings.llm_deadline_s
+        self._logprobs = settings.llm_logprobs
 
     async def ask(
         self,
@@ -106,19 +114,24 @@ class StructuredLLM:
             # Overrides instructor's response_format: llama.cpp's server turns the schema into a
             # grammar; the prompt does not carry it.
             extra["extra_body"] = {"response_format": {"type": "json_object", "schema": schema}}
+        if self._logprobs:
+            extra["logprobs"] = True
         hooks = Hooks()
 
         raw: list[str] = []
+        tokens: list[list[Token] | None] = [None]
 
         def on_response(response: Any) -> None:
             stats.calls += 1
             answer = _answer_text(response)
             if answer is not None:
                 raw[:] = [answer]
+            tokens[0] = _logprobs(response)
             usage = getattr(response, "usage", None)
             if usage is not None:
                 stats.prompt_tokens += _tokens(getattr(usage, "prompt_tokens", 0))
                 stats.completion_tokens += _tokens(getattr(usage, "completion_tokens", 0))
+            stats.cached_prompt_tokens += _cached(response, usage)
 
         def on_parse_error(*_: Any, **__: Any) -> None:
             stats.retries += 1
@@ -139,7 +152,7 @@ class StructuredLLM:
                     temperature=self._temperature,
                     **extra,
                 )
-            return Outcome(value=value, stats=stats, raw=raw[-1] if raw else None)
+            return Outcome(value=value, stats=stats, raw=raw[-1] if raw else None, tokens=tokens[0])
         except TimeoutError as exc:
             raise LLMUnavailableError(
                 f"LLM endpoint gave no complete answer within {self._deadline:g} s "
@@ -173,6 +186,35 @@ def _tokens(value: Any) -> int:
         return min(max(int(value or 0), 0), MAX_TOKENS_PER_CALL)
     except (TypeError, ValueError, OverflowError):
         return 0
+
+
+def _cached(response: Any, usage: Any) -> int:
+    """Prompt tokens served from the server's cache: llama-server's ``timings.cache_n``, or
+    OpenAI's ``usage.prompt_tokens_details.cached_tokens``; 0 where neither is given."""
+    timings = getattr(response, "timings", None)
+    if isinstance(timings, dict) and "cache_n" in timings:
+        return _tokens(timings.get("cache_n"))
+    details = getattr(usage, "prompt_tokens_details", None) if usage is not None else None
+    return _tokens(getattr(details, "cached_tokens", 0)) if details is not None else 0
+
+
+def _logprobs(response: Any) -> list[Token] | None:
+    """The answer's tokens with their log-probabilities; None when the endpoint sent none."""
+    try:
+        content = response.choices[0].logprobs.content
+    except (AttributeError, IndexError, TypeError):
+        return None
+    if not content:
+        return None
+    found = []
+    for item in content:
+        text, logprob = getattr(item, "token", None), getattr(item, "logprob", None)
+        if not isinstance(text, str) or not isinstance(logprob, int | float):
+            return None
+        if math.isnan(logprob):
+            return None
+        found.append(Token(text, min(float(logprob), 0.0)))
+    return found
 
 
 def _unavailable(exc: openai.APIError) -> LLMUnavailableError:

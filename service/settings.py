@@ -66,6 +66,11 @@ class Settings(BaseSettings):
     )
     llm_max_tokens: int = Field(default=768, ge=16, description="Completion token cap per call.")
     llm_temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    llm_logprobs: bool = Field(
+        default=True,
+        description="Ask the endpoint for token log-probabilities (each record's confidence); "
+        "turn off for an endpoint that rejects the parameter.",
+    )
     llm_concurrency: int = Field(
         default=1, ge=1, le=64, description="LLM calls in flight per extraction run."
     )

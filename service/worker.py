@@ -248,6 +248,7 @@ class ExtractionWorkers:
         stats = result.stats
         cost = Accounting(
             prompt_tokens=stats.prompt_tokens,
+            prompt_tokens_cached=stats.cached_prompt_tokens,
             completion_tokens=stats.completion_tokens,
             llm_calls=stats.calls,
             llm_calls_unusable=stats.unusable,

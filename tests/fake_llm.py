@@ -122,6 +122,8 @@ class FakeLLM:
     requests: list[dict[str, Any]] = field(default_factory=list)
     attempts: Counter[str] = field(default_factory=Counter)
     types: dict[str, str] = field(default_factory=dict)  # actor types the scripts gave
+    token_logprob: float = -0.01
+    cache_n: int = 60
 
     def client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(transport=httpx.MockTransport(self.handle))
@@ -170,6 +172,16 @@ class FakeLLM:
             message["tool_calls"] = [{"id": "call_1", "type": "function", "function": call}]
         else:
             message["content"] = answer
+        choice: dict[str, Any] = {"index": 0, "finish_reason": finish_reason, "message": message}
+        if body.get("logprobs") and message["content"]:
+            # Three characters a token, each as likely as token_logprob says.
+            text = message["content"]
+            choice["logprobs"] = {
+                "content": [
+                    {"token": text[i : i + 3], "logprob": self.token_logprob, "bytes": None}
+                    for i in range(0, len(text), 3)
+                ]
+            }
         return httpx.Response(
             200,
             json={
@@ -177,7 +189,9 @@ class FakeLLM:
                 "object": "chat.completion",
                 "created": 0,
                 "model": body.get("model", "fake"),
-                "choices": [{"index": 0, "finish_reason": finish_reason, "message": message}],
+                "choices": [choice],
                 "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
+                # llama-server's extra: prompt tokens taken from its cache
+                "timings": {"cache_n": self.cache_n, "prompt_n": 100 - self.cache_n},
             },
         )

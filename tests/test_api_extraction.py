@@ -51,7 +51,7 @@ async def test_extraction_is_stored_with_verified_offsets(
         "run_id": body["run"]["id"],
         "model": "fake-model",
         "prompt_version": "extract.v4",
-        "schema_version": "1",
+        "schema_version": "2",
     }
     shelling = events["Shelling/artillery/missile attack"]
     assert [(a["name"], a["role"]) for a in shelling["actors"]] == [

@@ -30,6 +30,15 @@ Text = Annotated[str | None, QueryParameter(min_length=1, max_length=200)]
 ActorId = Annotated[int | None, query_id("A canonical actor (GET /actors) took part")]
 Limit = Annotated[int, QueryParameter(ge=1, le=500, description="Page size.")]
 Cursor = Annotated[str | None, QueryParameter(description="next_cursor of the previous page.")]
+MinConfidence = Annotated[
+    float | None,
+    QueryParameter(
+        ge=0.0,
+        le=1.0,
+        description="Only records whose confidence is at least this (records without a "
+        "confidence are left out); docs/confidence.md gives the threshold chosen for exports",
+    ),
+]
 
 
 def event_filter(
@@ -47,6 +56,7 @@ def event_filter(
     reported_by: Text = None,
     date_from: Annotated[dt.date | None, QueryParameter(description="ISO date")] = None,
     date_to: Annotated[dt.date | None, QueryParameter(description="ISO date")] = None,
+    min_confidence: MinConfidence = None,
 ) -> EventFilter:
     if date_from and date_to and date_from > date_to:
         raise BadRequestError(f"date_from {date_from} is after date_to {date_to}")
@@ -61,6 +71,7 @@ def event_filter(
         reported_by=reported_by,
         date_from=date_from,
         date_to=date_to,
+        min_confidence=min_confidence,
     )
 
 
@@ -69,12 +80,14 @@ def actor_filter(
     run_id: Id = None,
     name: Annotated[str | None, QueryParameter(min_length=1, description="Name contains")] = None,
     actor_type: Annotated[ActorType | None, QueryParameter()] = None,
+    min_confidence: MinConfidence = None,
 ) -> ActorFilter:
     return ActorFilter(
         article_id=article_id,
         run_id=run_id,
         name=name,
         actor_type=actor_type.value if actor_type else None,
+        min_confidence=min_confidence,
     )
 
 
@@ -104,6 +117,7 @@ def figure_filter(
     category: Annotated[FigureCategory | None, QueryParameter()] = None,
     qualifier: Annotated[Qualifier | None, QueryParameter()] = None,
     reported_by: Text = None,
+    min_confidence: MinConfidence = None,
 ) -> FigureFilter:
     return FigureFilter(
         article_id=article_id,
@@ -112,6 +126,7 @@ def figure_filter(
         category=category.value if category else None,
         qualifier=qualifier.value if qualifier else None,
         reported_by=reported_by,
+        min_confidence=min_confidence,
     )
 
 

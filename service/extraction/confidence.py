@@ -160,9 +160,7 @@ class Platt(BaseModel):
     b: float
 
     def apply(self, p: float) -> float:
-        p = min(max(p, _EPS), 1 - _EPS)
-        z = self.a * math.log(p / (1 - p)) + self.b
-        return _clamp(1 / (1 + math.exp(-max(min(z, 700.0), -700.0))))
+        return _clamp(_sigmoid(self.a * _logit(p) + self.b))
 
 
 class Calibration(BaseModel):
@@ -221,34 +219,59 @@ def save_calibrations(path: Path, calibrations: CalibrationFile) -> None:
 
 
 def fit_platt(probabilities: Sequence[float], correct: Sequence[bool]) -> Platt:
-    """Logistic regression of correctness on logit(p) (Newton's method, a small ridge so that
-    a separable or one-class sample still gives finite parameters)."""
-    xs = [
-        math.log(min(max(p, _EPS), 1 - _EPS) / (1 - min(max(p, _EPS), 1 - _EPS)))
-        for p in probabilities
-    ]
+    """Logistic regression of correctness on logit(p): Newton's method with step halving, and a
+    small ridge towards the identity so that a separable or one-class sample stays finite."""
+    xs = [_logit(p) for p in probabilities]
     ys = [1.0 if c else 0.0 for c in correct]
-    a, b, ridge = 1.0, 0.0, 1e-3
-    for _ in range(100):
-        ga = gb = haa = hab = hbb = 0.0
+    ridge = 1e-3
+
+    def loss(a: float, b: float) -> float:
+        total = ridge / 2 * ((a - 1.0) ** 2 + b * b)
         for x, y in zip(xs, ys, strict=True):
-            p = 1 / (1 + math.exp(-max(min(a * x + b, 700.0), -700.0)))
+            z = a * x + b
+            # log(1 + e^z) - y z, computed without overflow
+            total += max(z, 0.0) + math.log1p(math.exp(-abs(z))) - y * z
+        return total
+
+    a, b = 1.0, 0.0
+    current = loss(a, b)
+    for _ in range(100):
+        ga, gb = ridge * (a - 1.0), ridge * b
+        haa = hbb = ridge
+        hab = 0.0
+        for x, y in zip(xs, ys, strict=True):
+            p = _sigmoid(a * x + b)
             w = p * (1 - p)
             ga += (p - y) * x
             gb += p - y
             haa += w * x * x
             hab += w * x
             hbb += w
-        ga += ridge * (a - 1.0)
-        gb += ridge * b
-        haa += ridge
-        hbb += ridge
         det = haa * hbb - hab * hab
         if det <= 0:
             break
         da = (hbb * ga - hab * gb) / det
         db = (haa * gb - hab * ga) / det
-        a, b = a - da, b - db
-        if abs(da) + abs(db) < 1e-9:
+        step = 1.0
+        while step > 1e-6:
+            candidate = loss(a - step * da, b - step * db)
+            if candidate <= current:
+                break
+            step /= 2
+        else:
+            break
+        a, b = a - step * da, b - step * db
+        improved = current - candidate
+        current = candidate
+        if improved < 1e-12:
             break
     return Platt(a=round(a, 6), b=round(b, 6))
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, _EPS), 1 - _EPS)
+    return math.log(p / (1 - p))
+
+
+def _sigmoid(z: float) -> float:
+    return 1 / (1 + math.exp(-max(min(z, 700.0), -700.0)))

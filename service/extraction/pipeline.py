@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from service.errors import ExtractionError, LLMOutputError
 from service.extraction import nlp
 from service.extraction.actor_types import home_country, rule_type
+from service.extraction.confidence import AnswerProbabilities, Calibration, Kind, combine
 from service.extraction.counts import Count, find_counts
 from service.extraction.dates import find_date_expressions, resolve_date
 from service.extraction.drafts import (
@@ -219,10 +220,17 @@ def _questions_v2(text: str) -> list[_Question]:
 
 
 class ExtractionPipeline:
-    def __init__(self, ask: Ask, prompt: ExtractionPrompt, concurrency: int = 1) -> None:
+    def __init__(
+        self,
+        ask: Ask,
+        prompt: ExtractionPrompt,
+        concurrency: int = 1,
+        calibration: Calibration | None = None,
+    ) -> None:
         self._ask = ask
         self.prompt = prompt
         self._concurrency = concurrency
+        self._calibration = calibration
 
     async def run(
         self, text: str, title: str | None = None, published: dt.date | None = None
@@ -233,7 +241,7 @@ class ExtractionPipeline:
 
         rows = self.prompt.answer == "rows"
         numbers = rows or self.prompt.answer == "numbers"
-        builder = _RecordBuilder(text, published, self.prompt.pipeline)
+        builder = _RecordBuilder(text, published, self.prompt.pipeline, self._calibration)
         learned: dict[str, ActorType] = {}  # actor types answered in follow-ups, by name key
 
         async def label(
@@ -277,7 +285,9 @@ class ExtractionPipeline:
                 Dropped(sentence=question.sentence.index, kind="model output", reason=reason)
                 for reason in outcome.dropped
             )
-            builder.add(question, outcome.value)
+            builder.add(
+                question, outcome.value, AnswerProbabilities.of(outcome.raw, outcome.tokens)
+            )
         if numbers:
             await self._type_actors(builder, title, published, stats, learned)
 
@@ -386,18 +396,34 @@ class _ActorMention:
     sentence_index: int
     actor_type: ActorType | None = None
     in_event: bool = False
+    probability: float | None = None  # the most certain of its sides (or its source pick)
 
 
 @dataclass(slots=True)
 class _PendingEvent:
     record: dict[str, Any]
-    refs: set[tuple[int, ActorRole]] = field(default_factory=set)
+    # (actor, role) -> the model's probability of that side
+    refs: dict[tuple[int, ActorRole], float | None] = field(default_factory=dict)
+    probability: float | None = None
+
+    def join(self, other: _PendingEvent) -> None:
+        """Take in another report of the same occurrence."""
+        for ref, p in other.refs.items():
+            self.refs[ref] = combine((self.refs.get(ref), p)) if ref in self.refs else p
+        self.probability = combine((self.probability, other.probability))
 
 
 class _RecordBuilder:
-    def __init__(self, text: str, published: dt.date | None, pipeline: int = 1) -> None:
+    def __init__(
+        self,
+        text: str,
+        published: dt.date | None,
+        pipeline: int = 1,
+        calibration: Calibration | None = None,
+    ) -> None:
         self.text = text
         self.pipeline = pipeline
+        self._calibration = calibration
         self.published = published
         self.dropped: list[Dropped] = []
         self.non_events = 0
@@ -436,8 +462,18 @@ class _RecordBuilder:
     def _is_outlet(self, mention: Mention) -> bool:
         return rule_type(mention.text, self.home) is ActorType.MONITOR_MEDIA
 
-    def add(self, question: _Question, labels: SentenceLabels | SentenceAnswer) -> None:
+    def _scored(self, kind: Kind, p: float | None) -> dict[str, float | None]:
+        calibrated = self._calibration.apply(kind, p) if self._calibration else p
+        return {"model_probability": p, "confidence": calibrated}
+
+    def add(
+        self,
+        question: _Question,
+        labels: SentenceLabels | SentenceAnswer,
+        probabilities: AnswerProbabilities | None = None,
+    ) -> None:
         sentence, names = question.sentence, question.names
+        chance = _Chances(probabilities)
 
         def name(number: int | None, listed: list[Mention] = names) -> Mention | None:
             valid = number is not None and 1 <= number <= len(listed)
@@ -445,7 +481,8 @@ class _RecordBuilder:
 
         source = name(labels.source)
         if source is not None:
-            self._actor(sentence, source)
+            named = self._actors[self._actor(sentence, source)]
+            named.probability = combine((named.probability, chance.of(("source",))))
         # A monitor or news outlet the sentence credits reported the event; it did not do it
         # or suffer it (small models often list it among the sides).
         reporter = labels.source if source is not None and self._is_outlet(source) else None
@@ -454,11 +491,14 @@ class _RecordBuilder:
         # A small model under a grammar sometimes repeats a row until the list is full; the
         # same event twice in one sentence is one event.
         drafts: list[EventDraft | EventAnswer] = []
-        for draft in labels.events:
+        positions: list[int] = []  # of each kept draft in the answer
+        answered: list[EventDraft | EventAnswer] = list(labels.events)
+        for position, draft in enumerate(answered):
             if draft not in drafts:
                 drafts.append(draft)
+                positions.append(position)
         cumulative = self.pipeline >= 2 and _CUMULATIVE.search(sentence.text) is not None
-        for draft in drafts:
+        for position, draft in zip(positions, drafts, strict=True):
             if draft.status is not Factuality.HAPPENED or cumulative:
                 self.non_events += 1
                 continue
@@ -488,11 +528,15 @@ class _RecordBuilder:
                     "evidence": sentence.text,
                     "start": sentence.start,
                     "end": sentence.end,
-                }
+                },
+                probability=chance.event(position),
             )
-            roles = ((draft.by, ActorRole.PERPETRATOR), (draft.against, ActorRole.TARGET))
-            for picks, role in roles:
-                for pick in picks:
+            roles: tuple[tuple[list[Any], ActorRole, str, int], ...] = (
+                (draft.by, ActorRole.PERPETRATOR, "by", 2),
+                (draft.against, ActorRole.TARGET, "against", 3),
+            )
+            for picks, role, key, column in roles:
+                for n, pick in enumerate(picks):
                     number, actor_type = (
                         (pick.name, pick.type) if isinstance(pick, ActorPick) else (pick, None)
                     )
@@ -501,13 +545,18 @@ class _RecordBuilder:
                     mention = name(number)
                     if mention is not None:
                         actor = self._actor(sentence, mention, actor_type)
+                        p = chance.side(position, key, column, n)
                         self._actors[actor].in_event = True
-                        pending.refs.add((actor, role))
+                        self._actors[actor].probability = combine(
+                            (self._actors[actor].probability, p)
+                        )
+                        earlier = pending.refs.get((actor, role))
+                        pending.refs[(actor, role)] = combine((earlier, p))
             self._events.append(pending)
             happened.append(len(self._events) - 1)
 
         hypothetical_only = bool(labels.events) and not happened
-        for count, label in zip(question.counts, labels.figures, strict=False):
+        for k, (count, label) in enumerate(zip(question.counts, labels.figures, strict=False)):
             if self.pipeline >= 2:
                 decided = figure_category(sentence.text, count.start, count.end)
                 if decided is not None and not _counts_things(count.population, 2):
@@ -531,6 +580,7 @@ class _RecordBuilder:
                 "evidence": self.text[start:end],
                 "start": start,
                 "end": end,
+                **self._scored("figure", chance.of(("figures", k))),
             }
             self._figures.append((sentence.index, fields))
         for count in question.counts[len(labels.figures) :]:
@@ -547,6 +597,7 @@ class _RecordBuilder:
                     "evidence": self.text[actor.start : actor.end],
                     "start": actor.start,
                     "end": actor.end,
+                    **self._scored("actor", actor.probability),
                 },
                 context=context,
                 strict=False,
@@ -563,8 +614,14 @@ class _RecordBuilder:
             refs = sorted(pending.refs, key=lambda ref: (ref[1].value, ref[0]))
             record = {
                 **pending.record,
+                **self._scored("event", pending.probability),
                 "summary": _summary(pending.record, refs, actors),
-                "actors": [ActorRef(actor=actor, role=role) for actor, role in refs],
+                "actors": [
+                    ActorRef(
+                        actor=actor, role=role, **self._scored("actor", pending.refs[(actor, role)])
+                    )
+                    for actor, role in refs
+                ],
             }
             try:
                 events.append(EventRecord.model_validate(record, context=context, strict=False))
@@ -600,7 +657,7 @@ class _RecordBuilder:
                 first = self._events[earlier]
                 if not same_occurrence(_occurrence(first), key):
                     continue
-                first.refs |= pending.refs
+                first.join(pending)
                 for field_name in ("location", "reported_by"):
                     if first.record[field_name] is None:
                         first.record[field_name] = pending.record[field_name]
@@ -619,6 +676,37 @@ class _RecordBuilder:
             resolved = resolve_date(expression, self.published)
             return expression, resolved.value, DatePrecision(resolved.precision)
         return None, None, DatePrecision.UNKNOWN
+
+
+class _Chances:
+    """The model's probability of parts of one sentence's answer (row or object events)."""
+
+    def __init__(self, probabilities: AnswerProbabilities | None) -> None:
+        self._p = probabilities
+
+    def of(self, *paths: tuple[str | int, ...]) -> float | None:
+        return self._p.of_paths(*paths) if self._p is not None else None
+
+    def _rows(self, event: int) -> bool:
+        return self._p is not None and self._p.has(("events", event, 0))
+
+    def event(self, event: int) -> float | None:
+        """That there is this event, with its status and type."""
+        if self._p is None:
+            return None
+        fields: tuple[str | int, str | int] = (0, 1) if self._rows(event) else ("status", "type")
+        return self._p.of_paths(*(("events", event, f) for f in fields), opening=("events", event))
+
+    def side(self, event: int, key: str, column: int, n: int) -> float | None:
+        """That the n-th pick of ``by``/``against`` is this name."""
+        if self._p is None:
+            return None
+        where: tuple[str | int, ...] = (
+            ("events", event, column, n) if self._rows(event) else ("events", event, key, n)
+        )
+        if self._p.has((*where, "name")):
+            where = (*where, "name")  # a pick written as {"name": n, "type": ...}
+        return self._p.of_paths(where)
 
 
 def _occurrence(pending: _PendingEvent) -> OccurrenceKey:

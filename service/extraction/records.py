@@ -23,12 +23,14 @@ from service.extraction.taxonomy import (
     SubEventType,
 )
 
-SCHEMA_VERSION = "1"
+# 2: confidence and model_probability on actors, events, event sides and figures.
+SCHEMA_VERSION = "2"
 # No count of people or things in a conflict report comes near this; a larger number is a typo
 # or an attack on the store (an integer column holds at most 2**63 - 1), and is dropped.
 MAX_FIGURE = 10_000_000_000
 
 NonEmpty = Annotated[str, Field(min_length=1)]
+Probability = Annotated[float | None, Field(default=None, ge=0.0, le=1.0)]
 
 
 class Strict(BaseModel):
@@ -55,19 +57,27 @@ class Grounded(Strict):
         return self
 
 
-class ActorRef(Strict):
+class Scored(Strict):
+    """``model_probability``: the model's token probability for the record; ``confidence``: that
+    probability calibrated (service/extraction/confidence.py). None without logprobs."""
+
+    confidence: Probability = None
+    model_probability: Probability = None
+
+
+class ActorRef(Scored):
     """An event's participant: the index of an actor record of the same extraction."""
 
     actor: int = Field(ge=0)
     role: ActorRole
 
 
-class ActorRecord(Grounded):
+class ActorRecord(Grounded, Scored):
     name: NonEmpty
     actor_type: ActorType
 
 
-class EventRecord(Grounded):
+class EventRecord(Grounded, Scored):
     event_type: EventType
     sub_event_type: SubEventType
     summary: NonEmpty
@@ -92,7 +102,7 @@ class EventRecord(Grounded):
         return self
 
 
-class FigureRecord(Grounded):
+class FigureRecord(Grounded, Scored):
     """A reported count. ``evidence`` is the verbatim figure text; numbers are parsed by code."""
 
     category: FigureCategory

@@ -64,6 +64,7 @@ class EventFilter:
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     reported_by: str | None = None
+    min_confidence: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +74,7 @@ class ActorFilter:
     name: str | None = None
     actor_type: str | None = None
     canonical_id: int | None = None
+    min_confidence: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +93,7 @@ class FigureFilter:
     category: str | None = None
     qualifier: str | None = None
     reported_by: str | None = None
+    min_confidence: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -179,6 +179,8 @@ class Queries:
             stmt = stmt.where(col(Event.date) >= f.date_from)
         if f.date_to:
             stmt = stmt.where(col(Event.date) <= f.date_to)
+        if f.min_confidence is not None:
+            stmt = stmt.where(col(Event.confidence) >= f.min_confidence)
         if f.actor:
             linked = (
                 select(EventActor.event_id)
@@ -211,6 +213,8 @@ class Queries:
                         name=actor.name,
                         actor_type=actor.actor_type,
                         role=link.role,
+                        confidence=link.confidence,
+                        model_probability=link.model_probability,
                         canonical_id=canonical.id if canonical else None,
                         canonical_name=canonical.name if canonical else None,
                     )
@@ -238,6 +242,8 @@ class Queries:
             stmt = stmt.where(contains(Actor.name, f.name))
         if f.actor_type:
             stmt = stmt.where(Actor.actor_type == f.actor_type)
+        if f.min_confidence is not None:
+            stmt = stmt.where(col(Actor.confidence) >= f.min_confidence)
         if f.canonical_id is not None:
             stmt = stmt.where(ActorLink.canonical_id == f.canonical_id)
         rows = session.exec(stmt.order_by(col(Actor.id)).limit(fetch(limit))).all()
@@ -356,6 +362,8 @@ class Queries:
             stmt = stmt.where(Figure.category == f.category)
         if f.qualifier:
             stmt = stmt.where(Figure.qualifier == f.qualifier)
+        if f.min_confidence is not None:
+            stmt = stmt.where(col(Figure.confidence) >= f.min_confidence)
         if f.reported_by:
             stmt = stmt.where(contains(Figure.reported_by, f.reported_by))
         rows = session.exec(stmt.order_by(col(Figure.id)).limit(fetch(limit))).all()

@@ -49,6 +49,10 @@ class EventActorRead(BaseModel):
     name: str = Field(description="As this article names it")
     actor_type: str
     role: str
+    confidence: float | None = Field(
+        default=None, description="Calibrated probability that this side is right"
+    )
+    model_probability: float | None = None
     canonical_id: int | None = Field(default=None, description="The real actor (GET /actors/{id})")
     canonical_name: str | None = None
 

@@ -65,6 +65,7 @@ class Accounting:
     """What a run cost, stored on it whether it succeeded or failed."""
 
     prompt_tokens: int = 0
+    prompt_tokens_cached: int = 0
     completion_tokens: int = 0
     llm_calls: int = 0
     llm_calls_unusable: int = 0
@@ -85,6 +86,7 @@ def new_run(article_id: int, model: str, prompt_version: str) -> ExtractionRun:
 def account(run: ExtractionRun, cost: Accounting) -> None:
     run.finished_at = utcnow()
     run.prompt_tokens = cost.prompt_tokens
+    run.prompt_tokens_cached = cost.prompt_tokens_cached
     run.completion_tokens = cost.completion_tokens
     run.llm_calls = cost.llm_calls
     run.llm_calls_unusable = cost.llm_calls_unusable

@@ -62,6 +62,9 @@ class ExtractionRunBase(SQLModel):
     prompt_version: str
     schema_version: str
     prompt_tokens: int = 0
+    prompt_tokens_cached: int = Field(
+        default=0, description="Prompt tokens the LLM server reused from its prefix cache"
+    )
     completion_tokens: int = 0
     llm_calls: int = 0
     retries: int = 0
@@ -94,7 +97,18 @@ class GroundedBase(SQLModel):
     end: int
 
 
-class ActorBase(GroundedBase):
+class Scored(SQLModel):
+    """How sure the model was (service/extraction/confidence.py); null without logprobs."""
+
+    confidence: float | None = Field(
+        default=None, index=True, description="Calibrated probability that the record is right"
+    )
+    model_probability: float | None = Field(
+        default=None, description="The model's own token probability for the record"
+    )
+
+
+class ActorBase(GroundedBase, Scored):
     name: str = Field(index=True)
     actor_type: str
 
@@ -105,7 +119,7 @@ class Actor(ActorBase, table=True):
     article_id: int = Field(sa_type=ID, foreign_key="article.id", index=True)
 
 
-class EventBase(GroundedBase):
+class EventBase(GroundedBase, Scored):
     event_type: str = Field(index=True)
     sub_event_type: str = Field(index=True)
     summary: str
@@ -130,9 +144,11 @@ class EventActor(SQLModel, table=True):
     event_id: int = Field(sa_type=ID, foreign_key="event.id", index=True)
     actor_id: int = Field(sa_type=ID, foreign_key="actor.id", index=True)
     role: str
+    confidence: float | None = None
+    model_probability: float | None = None
 
 
-class FigureBase(GroundedBase):
+class FigureBase(GroundedBase, Scored):
     category: str = Field(index=True)
     population: str | None = None
     low: int | None = None

@@ -63,6 +63,8 @@ class RecordWrites:
                             event_id=event.id,  # type: ignore[arg-type]
                             actor_id=actors[ref.actor].id,  # type: ignore[arg-type]
                             role=ref.role.value,
+                            confidence=ref.confidence,
+                            model_probability=ref.model_probability,
                         )
                     )
             for figure in extraction.figures:
