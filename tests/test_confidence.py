@@ -50,6 +50,11 @@ def test_a_part_s_probability_is_the_product_of_its_tokens() -> None:
     assert found.of_paths(("figures", 1)) == pytest.approx(0.5)
     assert found.of_paths(("figures", 0), ("figures", 1)) == pytest.approx(0.45)
     assert found.of_paths(("figures", 2)) is None
+    # a closing quote shares its token with what follows: that token is not the label's
+    merged = [Token('{"figures": ["', 0.0), Token("killed", math.log(0.8)), Token('"]}', -3.0)]
+    single = AnswerProbabilities.of('{"figures": ["killed"]}', merged)
+    assert single is not None
+    assert single.of_paths(("figures", 0)) == pytest.approx(0.8)
     # tokens that do not spell the answer give no probabilities at all
     assert AnswerProbabilities.of(answer, tokens[:-1]) is None
     assert AnswerProbabilities.of(answer, None) is None

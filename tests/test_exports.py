@@ -118,6 +118,7 @@ def test_event_row_columns_actors_and_source() -> None:
         "model": "m",
         "prompt_version": "extract.v1",
         "schema_version": "1",
+        "confidence": None,
         "evidence_start": 10,
         "evidence_end": 34,
     }

@@ -65,7 +65,7 @@ class AnswerProbabilities:
             span = self._spans.get(path)
             if span is None:
                 return None
-            chars.update(range(*span))
+            chars.update(range(*self._decisive(*span)))
         if opening is not None:
             span = self._spans.get(opening)
             if span is None:
@@ -79,6 +79,13 @@ class AnswerProbabilities:
             if any(c in chars for c in range(token_start, token_end)):
                 total += self._logprobs[n]
         return _clamp(math.exp(max(total, -700.0)))
+
+    def _decisive(self, start: int, end: int) -> tuple[int, int]:
+        """A string's characters without its quotes: a closing quote is often one token with
+        the punctuation after it, whose probability is about what comes next."""
+        if end - start > 2 and self._answer[start] == '"':
+            return start + 1, end - 1
+        return start, end
 
     def has(self, path: Path_) -> bool:
         return path in self._spans

@@ -129,12 +129,20 @@ def _spans(article: ArticleRead) -> list[Span]:
     ]
 
 
+_SCORES = ("confidence", "model_probability")
+
+
 def _fields(record: BaseModel) -> tuple[tuple[str, str], ...]:
     data = record.model_dump(mode="json", exclude=_NOT_SHOWN)
     if isinstance(record, EventRead):
         data["actors"] = [f"{a.name} ({a.role}, actor {a.actor_id})" for a in record.actors]
+    scores = [(name, _probability(data.pop(name, None))) for name in _SCORES]
     grounding = [(name, data.pop(name)) for name in _GROUNDING]
-    return tuple((name, _value(value)) for name, value in [*data.items(), *grounding])
+    return tuple((name, _value(value)) for name, value in [*data.items(), *scores, *grounding])
+
+
+def _probability(value: object) -> object:
+    return f"{value:.2f}" if isinstance(value, float) else value
 
 
 def _value(value: object) -> str:
