@@ -836,8 +836,7 @@ def _side_by_side_html(suite: SuiteReport) -> str:
 
     if several:
         spans = Counter(r.set_name for r in columns)
-        firsts = {r.set_name: r for r in reversed(columns)}
-        top = "".join(f'<th colspan="{spans[name]}">{_e(name)}</th>' for name in _unique(firsts))
+        top = "".join(f'<th colspan="{spans[name]}">{_e(name)}</th>' for name in suite.names)
         second = "".join(
             f"<th>{link(r, r.service)}{' *' if r.gating else ''}</th>" for r in columns
         )
