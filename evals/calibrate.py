@@ -271,6 +271,15 @@ def render_text(
             if results[kind].samples:
                 lines.append(f"  {name} {kind}: {_curve_summary(results[kind].after)}")
     lines += ["", suggestion.describe(fitted_set)]
+    if suggestion.threshold is not None:
+        for name, results in sets.items():
+            at = [p for p in results["events"].after.curve if p.threshold == suggestion.threshold]
+            if name != fitted_set and at:
+                lines.append(
+                    f"  at {suggestion.threshold:.2f} in {name}: event precision "
+                    f"{_num(at[0].precision)} (t=0: {_num(results['events'].after.curve[0].precision)}"
+                    f"), recall {_num(at[0].recall)}"
+                )
     return "\n".join(lines)
 
 
