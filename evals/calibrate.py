@@ -275,10 +275,10 @@ def render_text(
         for name, results in sets.items():
             at = [p for p in results["events"].after.curve if p.threshold == suggestion.threshold]
             if name != fitted_set and at:
+                base = results["events"].after.curve[0].precision
                 lines.append(
                     f"  at {suggestion.threshold:.2f} in {name}: event precision "
-                    f"{_num(at[0].precision)} (t=0: {_num(results['events'].after.curve[0].precision)}"
-                    f"), recall {_num(at[0].recall)}"
+                    f"{_num(at[0].precision)} (t=0: {_num(base)}), recall {_num(at[0].recall)}"
                 )
     return "\n".join(lines)
 
