@@ -1,21 +1,26 @@
 """The eval report: its data, report.json, a self-contained report.html and a terminal table.
 
-One ``EvalReport`` per dataset (a *set*: seeds, dev, test); a ``SuiteReport`` holds the sets of
-one ``python -m evals`` invocation and renders them side by side (one metric row, one column
-per set) and then set by set."""
+One ``EvalReport`` per dataset (a *set*: seeds, dev, test) and service; a ``SuiteReport`` holds
+the reports of one ``python -m evals`` invocation (one or several services, each over the same
+sets) and renders them side by side (one metric row, one column per set, or per set and
+service) and then set by set."""
 
 from __future__ import annotations
 
 import html
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from evals.charts import pr_svg, reliability_svg
 from evals.cross_article import CrossArticleScore
+from evals.reliability import KindConfidence, confidence_metrics, kind_confidence
 from evals.scorer import (
     FIELD_KEYS,
     KINDS,
     ArticleScore,
+    Kind,
     PredictedArticle,
     Scores,
     ScoringConfig,
@@ -34,6 +39,12 @@ class RunStats:
     completion_tokens: int = 0
     llm_seconds: float = 0.0
     wall_seconds: float = 0.0
+    # Prompt tokens the LLM server reused from its prefix cache (0: none or unknown).
+    prompt_tokens_cached: int = 0
+
+    @property
+    def uncached_prompt_tokens(self) -> int:
+        return max(self.prompt_tokens - self.prompt_tokens_cached, 0)
 
     @classmethod
     def from_run(cls, run: Mapping[str, Any]) -> RunStats:
@@ -53,17 +64,19 @@ class RunStats:
             completion_tokens=int(number("completion_tokens")),
             llm_seconds=number("llm_seconds"),
             wall_seconds=number("wall_seconds"),
+            prompt_tokens_cached=int(number("prompt_tokens_cached")),
         )
 
     def __add__(self, other: RunStats) -> RunStats:
         return RunStats(
-            self.llm_calls + other.llm_calls,
-            self.retries + other.retries,
-            self.dropped + other.dropped,
-            self.prompt_tokens + other.prompt_tokens,
-            self.completion_tokens + other.completion_tokens,
-            self.llm_seconds + other.llm_seconds,
-            self.wall_seconds + other.wall_seconds,
+            llm_calls=self.llm_calls + other.llm_calls,
+            retries=self.retries + other.retries,
+            dropped=self.dropped + other.dropped,
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            llm_seconds=self.llm_seconds + other.llm_seconds,
+            wall_seconds=self.wall_seconds + other.wall_seconds,
+            prompt_tokens_cached=self.prompt_tokens_cached + other.prompt_tokens_cached,
         )
 
 
@@ -84,6 +97,8 @@ class ArticleRun:
     schema_version: str | None = None
     stats: RunStats = RunStats()
     warnings: list[str] = field(default_factory=list)
+    # Words of the article file (len(text.split())): the unit of the model work per 100 words.
+    words: int = 0
 
 
 @dataclass(frozen=True)
@@ -111,6 +126,11 @@ class EvalReport:
     cross: CrossArticleScore | None = None
     # The set's name (``seeds`` for seeds.v1.yaml): the column and the key of its thresholds.
     name: str = ""
+    # The service's label (--base-url LABEL=URL, else the prompt version its runs report).
+    service: str = "default"
+    # Whether this service's thresholds decide the exit code (--gate); the others' are shown.
+    gating: bool = True
+    confidence: dict[Kind, KindConfidence] = field(default_factory=dict)
 
     @property
     def set_name(self) -> str:
@@ -119,7 +139,39 @@ class EvalReport:
     @property
     def metrics(self) -> dict[str, float | None]:
         cross = self.cross.metrics() if self.cross else {}
-        return self.totals.metrics() | cross
+        return self.totals.metrics() | confidence_metrics(self.confidence) | cross
+
+    @property
+    def words(self) -> int:
+        return sum(a.run.words for a in self.articles)
+
+    @property
+    def work(self) -> dict[str, float | None]:
+        """Model work per 100 words of article text (uncached prompt tokens, completion
+        tokens, LLM calls) and wall seconds per article; None with nothing to divide by."""
+        t, words, n = self.run_totals, self.words, len(self.articles)
+
+        def per_100_words(value: int) -> float | None:
+            return 100 * value / words if words else None
+
+        return {
+            "articles": float(n),
+            "words": float(words),
+            "prompt_tokens": float(t.prompt_tokens),
+            "prompt_tokens_cached": float(t.prompt_tokens_cached),
+            "uncached_prompt_tokens_per_100_words": per_100_words(t.uncached_prompt_tokens),
+            "completion_tokens_per_100_words": per_100_words(t.completion_tokens),
+            "llm_calls_per_100_words": per_100_words(t.llm_calls),
+            "run_wall_seconds_per_article": t.wall_seconds / n if n else None,
+        }
+
+    @property
+    def prompt_version(self) -> str | None:
+        return _most_common(a.run.prompt_version for a in self.articles)
+
+    @property
+    def model(self) -> str | None:
+        return _most_common(a.run.model for a in self.articles)
 
     @property
     def run_problems(self) -> list[str]:
@@ -141,6 +193,7 @@ class EvalReport:
     def to_dict(self) -> dict[str, Any]:
         return {
             "set": self.set_name,
+            "service": self.service,
             "dataset": {"name": self.dataset, "version": self.version, "path": self.dataset_path},
             "base_url": self.base_url,
             "generated_at": self.generated_at,
@@ -151,6 +204,8 @@ class EvalReport:
             "totals": self.totals.to_dict(),
             "run_totals": asdict(self.run_totals),
             "seconds_per_article": self.seconds_per_article,
+            "work": self.work,
+            "confidence": {kind: c.to_dict() for kind, c in self.confidence.items()},
             "thresholds": {
                 "path": self.thresholds_path,
                 "limits": self.thresholds,
@@ -175,9 +230,16 @@ def build_report(
     thresholds: Mapping[str, float],
     cross: CrossArticleScore | None = None,
     name: str = "",
+    service: str = "default",
+    gating: bool = True,
 ) -> EvalReport:
     totals = aggregate(a.score for a in articles)
-    metrics = totals.metrics() | (cross.metrics() if cross else {})
+    records = [r for a in articles for r in a.score.records]
+    confidence = {
+        kind: kind_confidence(records, kind, totals.kind(kind).tp + totals.kind(kind).fn)
+        for kind in KINDS
+    }
+    metrics = totals.metrics() | confidence_metrics(confidence) | (cross.metrics() if cross else {})
     run_totals = RunStats()
     for a in articles:
         run_totals = run_totals + a.run.stats
@@ -197,7 +259,19 @@ def build_report(
         failures=check_thresholds(metrics, thresholds),
         cross=cross,
         name=name,
+        service=service,
+        gating=gating,
+        confidence=confidence,
     )
+
+
+def _most_common(values: Iterable[str | None]) -> str | None:
+    counts = Counter(v for v in values if v)
+    return counts.most_common(1)[0][0] if counts else None
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(values))
 
 
 # -- several sets ----------------------------------------------------------------------------
@@ -205,44 +279,98 @@ def build_report(
 
 @dataclass(frozen=True)
 class SuiteReport:
-    """The sets of one ``python -m evals`` invocation, in the order they ran."""
+    """The reports of one ``python -m evals`` invocation, in the order they ran: each
+    service's sets (one service: one report per set)."""
 
     base_url: str
     generated_at: str
     seconds: float
     thresholds_path: str
     sets: list[EvalReport]
+    # The label of the service whose thresholds decide the exit code ("": the last one).
+    gate: str = ""
 
     @property
     def names(self) -> list[str]:
-        return [r.set_name for r in self.sets]
+        """Set names in run order."""
+        return _unique(r.set_name for r in self.sets)
+
+    @property
+    def labels(self) -> list[str]:
+        """Service labels in run order."""
+        return _unique(r.service for r in self.sets)
+
+    @property
+    def several(self) -> bool:
+        return len(self.labels) > 1
+
+    @property
+    def gate_label(self) -> str:
+        labels = self.labels
+        return self.gate or (labels[-1] if labels else "")
+
+    @property
+    def columns(self) -> list[EvalReport]:
+        """The side-by-side columns: by set, and within a set by service."""
+        return [
+            r for name in self.names for label in self.labels for r in self.sets
+            if r.set_name == name and r.service == label
+        ]  # fmt: skip
+
+    def service_sets(self, label: str) -> list[EvalReport]:
+        return [r for r in self.sets if r.service == label]
+
+    def column_title(self, report: EvalReport) -> str:
+        return f"{report.set_name} {report.service}" if self.several else report.set_name
 
     @property
     def failures(self) -> list[str]:
-        """Failed thresholds, each prefixed with its set."""
-        return [f"{r.set_name}: {f}" for r in self.sets for f in r.failures]
+        """Failed thresholds of the gated service, each prefixed with its set."""
+        return [
+            f"{r.set_name}: {f}" for r in self.service_sets(self.gate_label) for f in r.failures
+        ]
 
     @property
     def run_problems(self) -> list[str]:
-        return [f"{r.set_name}: {p}" for r in self.sets for p in r.run_problems]
+        """Runs that did not succeed, on any service."""
+        return [
+            (f"{r.service} " if self.several else "") + f"{r.set_name}: {p}"
+            for r in self.sets
+            for p in r.run_problems
+        ]
 
     def to_dict(self) -> dict[str, Any]:
-        rows = side_by_side(self.sets)
+        columns = self.columns
+        rows = side_by_side(columns)
+        by_metric: dict[str, dict[str, dict[str, Any]]] = {}
+        for row in rows:
+            cells = by_metric.setdefault(row.metric, {label: {} for label in self.labels})
+            for report, cell in zip(columns, row.cells, strict=True):
+                cells[report.service][report.set_name] = cell.value
+        gated = self.service_sets(self.gate_label)
         return {
             "generated_at": self.generated_at,
-            "base_url": self.base_url,
+            "base_url": gated[0].base_url if gated else self.base_url,
             "seconds": self.seconds,
             "thresholds_path": self.thresholds_path,
+            "gate": self.gate_label,
+            "service_labels": self.labels,
             "set_names": self.names,
-            "side_by_side": {
-                row.metric: {
-                    name: cell.value for name, cell in zip(self.names, row.cells, strict=True)
-                }
-                for row in rows
-            },
+            "side_by_side": by_metric,
             "failures": self.failures,
             "run_problems": self.run_problems,
-            "sets": {r.set_name: r.to_dict() for r in self.sets},
+            "services": {label: self._service_dict(label) for label in self.labels},
+        }
+
+    def _service_dict(self, label: str) -> dict[str, Any]:
+        reports = self.service_sets(label)
+        return {
+            "label": label,
+            "base_url": reports[0].base_url if reports else self.base_url,
+            "prompt_version": _most_common(r.prompt_version for r in reports),
+            "model": _most_common(r.model for r in reports),
+            "gate": label == self.gate_label,
+            "sets": {r.set_name: r.to_dict() for r in reports},
         }
 
 
@@ -272,6 +400,10 @@ def _metric_cell(report: EvalReport, metric: str, failed: Mapping[str, str]) -> 
     value = metrics[metric]
     if metric in ("hallucinated_non_events", "duplicate_actor_mentions"):
         text = "n/a" if value is None else str(int(value))
+    elif metric.endswith(".without_confidence"):
+        kind = metric.removesuffix(".without_confidence")
+        judged = next((c.judged for k, c in report.confidence.items() if k == kind), 0)
+        text = "n/a" if value is None else f"{int(value)}/{judged}"
     else:
         text = _num(value)
     tally_key = metric.removesuffix("_accuracy")
@@ -282,8 +414,9 @@ def _metric_cell(report: EvalReport, metric: str, failed: Mapping[str, str]) -> 
 
 
 def side_by_side(reports: Sequence[EvalReport]) -> list[Row]:
-    """Metric rows with one cell per set: counts, every metric any set has (a set without it
-    shows "-"), time per article and the threshold verdict."""
+    """Metric rows with one cell per report (a set, or a set on one service): counts, every
+    metric any report has (one without it shows "-"), model work, time per article and the
+    threshold verdict."""
     failed = [
         {f.key.removesuffix("_max").removesuffix("_min"): f.reason for f in r.failures}
         for r in reports
@@ -312,6 +445,10 @@ def side_by_side(reports: Sequence[EvalReport]) -> list[Row]:
     def text(value: str) -> Cell:
         return Cell(value, value)
 
+    def work(r: EvalReport, name: str, digits: int) -> Cell:
+        value = r.work[name]
+        return Cell(_num(value, digits), value)
+
     calls = [f"{t.llm_calls}/{t.retries}/{t.dropped}" for t in (r.run_totals for r in reports)]
     rows += [
         Row(
@@ -324,41 +461,73 @@ def side_by_side(reports: Sequence[EvalReport]) -> list[Row]:
         ),
         Row("llm_seconds_per_article", [per_article(r.run_totals.llm_seconds, r) for r in reports]),
         Row("llm_calls/retries/dropped", [text(c) for c in calls]),
+        *(Row(name, [work(r, name, digits) for r in reports]) for name, digits in WORK_ROWS),
         Row("thresholds", [text(_verdict(r)) for r in reports]),
     ]
     return rows
+
+
+# Model work per 100 words of article text (report.json "work"; digits as printed).
+WORK_ROWS: tuple[tuple[str, int], ...] = (
+    ("uncached_prompt_tokens_per_100_words", 1),
+    ("completion_tokens_per_100_words", 1),
+    ("llm_calls_per_100_words", 2),
+)
 
 
 def _verdict(report: EvalReport) -> str:
     if not report.thresholds:
         return "none"
     if report.failures:
-        return f"{len(report.failures)} of {len(report.thresholds)} failed"
-    return f"{len(report.thresholds)} met"
+        verdict = f"{len(report.failures)} of {len(report.thresholds)} failed"
+    else:
+        verdict = f"{len(report.thresholds)} met"
+    return verdict if report.gating else f"({verdict})"
 
 
 # -- terminal --------------------------------------------------------------------------------
 
 
 def render_text(suite: SuiteReport) -> str:
-    """The side-by-side table; a "!" marks a value that fails its set's threshold."""
-    rows = side_by_side(suite.sets)
+    """The side-by-side table; a "!" marks a value that fails its set's threshold. With several
+    services: a column per set and service (two header lines) and the gated service named."""
+    columns = suite.columns
+    rows = side_by_side(columns)
     cells = [[c.text + (" !" if c.failed else "") for c in row.cells] for row in rows]
     first = max(len(row.metric) for row in rows) + 2
+    heads = [[r.set_name for r in columns]]
+    if suite.several:
+        heads.append([r.service + (" *" if r.gating else "") for r in columns])
     widths = [
-        max(len(name), *(len(line[i]) for line in cells)) + 2 for i, name in enumerate(suite.names)
+        max(*(len(h[i]) for h in heads), *(len(line[i]) for line in cells)) + 2
+        for i in range(len(columns))
     ]
-    run = ", ".join(f"{r.set_name} v{r.version} ({len(r.articles)} articles)" for r in suite.sets)
-    lines = [
-        f"{run}: {suite.seconds:.1f} s",
-        "",
-        f"{'':{first}}" + "".join(f"{n:>{w}}" for n, w in zip(suite.names, widths, strict=True)),
-    ]
+    firsts = {r.set_name: r for r in reversed(suite.sets)}
+    run = ", ".join(
+        f"{name} v{firsts[name].version} ({len(firsts[name].articles)} articles)"
+        for name in suite.names
+    )
+    lines = [f"{run}: {suite.seconds:.1f} s", ""]
+    if suite.several:
+        services = ", ".join(
+            f"{label} ({suite.service_sets(label)[0].base_url})" for label in suite.labels
+        )
+        lines[1:1] = [f"services: {services}"]
+    for head in heads:
+        lines.append(
+            f"{'':{first}}" + "".join(f"{h:>{w}}" for h, w in zip(head, widths, strict=True))
+        )
     for row, line in zip(rows, cells, strict=True):
         lines.append(
             f"{row.metric:{first}}"
             + "".join(f"{c:>{w}}" for c, w in zip(line, widths, strict=True))
         )
+    if suite.several:
+        lines += [
+            "",
+            f"* thresholds are checked against {suite.gate_label} (--gate); the other services'"
+            " verdicts are in parentheses and do not change the exit code",
+        ]
     if any(c.failed for row in rows for c in row.cells):
         lines += ["", "! fails its set's threshold"]
     return "\n".join(lines)
@@ -382,6 +551,8 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
 .note { color: #8a5a00; }
 ul { margin: .3rem 0 1rem; }
 code, .ev { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 12.5px; }
+.charts { display: flex; flex-wrap: wrap; gap: .5rem 1rem; margin: .5rem 0 1rem; }
+.charts svg { border: 1px solid #eee; background: #fff; }
 """
 
 
@@ -443,7 +614,8 @@ def _article_html(result: ArticleResult) -> str:
         + (f" — {_e(run.error)}" if run.error else "")
         + f' <span class="muted">({run.seconds:.1f} s here; run wall '
         f"{run.stats.wall_seconds:.1f} s, llm {run.stats.llm_seconds:.1f} s, "
-        f"{run.stats.prompt_tokens}+{run.stats.completion_tokens} tokens, "
+        f"{run.stats.prompt_tokens}+{run.stats.completion_tokens} tokens "
+        f"({run.stats.prompt_tokens_cached} prompt tokens cached), {run.words} words, "
         f"{run.stats.retries} retries, {run.stats.dropped} dropped)</span></p>",
         _kind_table(s),
         f"<p>ungrounded {s.ungrounded_records}/{s.predicted_records}, hallucinated non-events "
@@ -509,10 +681,103 @@ def _cross_html(cross: CrossArticleScore) -> list[str]:
     return parts
 
 
-def _set_html(report: EvalReport) -> str:
+_CONFIDENCE_NOTE = (
+    "A sample is a record judged right (matched a required gold record) or wrong (matched "
+    "nothing); matches to optional gold records and duplicate actor names are neither, as in "
+    "precision. <b>confidence</b> is the calibrated value the service stores, <b>model "
+    "probability</b> the model's raw token probability. Reliability diagram: bars are the "
+    "share right in each confidence bin, the dot marks the bin's mean confidence; a "
+    "calibrated confidence keeps the bars on the dashed diagonal. ECE: the count-weighted mean "
+    "gap between a bin's accuracy and its mean confidence (0 is perfect). Threshold curves: "
+    "precision, recall (against the required gold records) and F1 of the records whose value "
+    "is at least t."
+)
+
+
+def _kind_confidence_row(c: KindConfidence) -> list[str]:
+    conf, raw = c.sources["confidence"], c.sources["model_probability"]
+    return [
+        _e(c.kind),
+        _n(str(c.records)),
+        _n(str(c.judged)),
+        _n(str(c.without["confidence"])),
+        _n(str(c.without["model_probability"])),
+        _n(_num(conf.ece)),
+        _n(_num(raw.ece)),
+    ]
+
+
+def confidence_charts(title: str, c: KindConfidence) -> str:
+    """A kind's reliability diagram (both sources) and its two threshold curves."""
+    conf, raw = c.sources["confidence"], c.sources["model_probability"]
+    charts = [
+        reliability_svg(
+            f"{title}: reliability",
+            [("confidence", conf.reliability), ("model probability", raw.reliability)],
+        )
+    ]
+    for name, summary in (("confidence", conf), ("model probability", raw)):
+        if summary.reliability.samples:
+            charts.append(pr_svg(f"{title}: {name} threshold", [(name, summary.curve)]))
+    return '<div class="charts">' + "".join(charts) + "</div>"
+
+
+def _confidence_html(report: EvalReport) -> list[str]:
+    if not report.confidence:
+        return []
+    parts = [
+        "<h3>Confidence</h3>",
+        f'<p class="muted">{_CONFIDENCE_NOTE}</p>',
+        _table(
+            [
+                "kind",
+                "records",
+                "judged (samples)",
+                "without confidence",
+                "without model probability",
+                "ECE confidence",
+                "ECE model probability",
+            ],
+            [_kind_confidence_row(c) for c in report.confidence.values()],
+        ),
+    ]
+    for kind, c in report.confidence.items():
+        if not any(s.reliability.samples for s in c.sources.values()):
+            parts.append(
+                f'<p class="muted">{_e(kind)}: no judged record has a confidence or model '
+                f"probability ({c.judged} judged records without).</p>"
+            )
+            continue
+        parts.append(confidence_charts(kind, c))
+    return parts
+
+
+def _work_line(report: EvalReport) -> str:
+    w = report.work
+    return (
+        f"<p>model work per 100 words ({int(w['words'] or 0)} words): "
+        f"{_num(w['uncached_prompt_tokens_per_100_words'], 1)} uncached prompt tokens · "
+        f"{_num(w['completion_tokens_per_100_words'], 1)} completion tokens · "
+        f"{_num(w['llm_calls_per_100_words'], 2)} LLM calls · run wall "
+        f"{_num(w['run_wall_seconds_per_article'], 1)} s per article</p>"
+    )
+
+
+def _anchor(report: EvalReport, several: bool) -> str:
+    return f"set-{report.service}-{report.set_name}" if several else f"set-{report.set_name}"
+
+
+def _set_html(report: EvalReport, several: bool = False) -> str:
     r = report.run_totals
     t = report.totals
-    if report.failures:
+    if report.failures and not report.gating:
+        verdict = (
+            '<p class="note">Thresholds not met (for information: this service does not '
+            "gate):</p><ul>"
+            + "".join(f"<li><code>{_e(f.key)}</code>: {_e(f.reason)}</li>" for f in report.failures)
+            + "</ul>"
+        )
+    elif report.failures:
         verdict = '<p class="bad">Thresholds failed:</p><ul>' + "".join(
             f"<li><code>{_e(f.key)}</code>: {_e(f.reason)}</li>" for f in report.failures
         )
@@ -530,9 +795,11 @@ def _set_html(report: EvalReport) -> str:
         + [_n(str(a.score.scores.ungrounded_records)), _n(f"{a.run.seconds:.1f}")]
         for a in report.articles
     ]
+    on = f" on {_e(report.service)}" if several else ""
+    gate = " (gate)" if several and report.gating else ""
     body = [
-        f'<section id="set-{_e(report.set_name)}">',
-        f"<h2>Set {_e(report.set_name)}: {_e(report.dataset)} v{report.version}</h2>",
+        f'<section id="{_e(_anchor(report, several))}">',
+        f"<h2>Set {_e(report.set_name)}{on}{gate}: {_e(report.dataset)} v{report.version}</h2>",
         f'<p class="muted">{_e(report.dataset_path)} · {len(report.articles)} articles · '
         f"{report.seconds:.1f} s</p>",
         verdict,
@@ -544,12 +811,15 @@ def _set_html(report: EvalReport) -> str:
         f"{t.hallucinated_non_events} · duplicate actor mentions "
         f"{t.duplicate_actor_mentions}</p>",
         f"<p>runs: wall {r.wall_seconds:.1f} s · llm {r.llm_seconds:.1f} s · tokens "
-        f"{r.prompt_tokens} prompt + {r.completion_tokens} completion · {r.llm_calls} llm "
-        f"calls · {r.retries} retries · {r.dropped} dropped</p>",
+        f"{r.prompt_tokens} prompt ({r.prompt_tokens_cached} cached) + {r.completion_tokens} "
+        f"completion · {r.llm_calls} llm calls · {r.retries} retries · {r.dropped} "
+        "dropped</p>",
+        _work_line(report),
         _table(
             ["article", "status", "events F1", "actors F1", "figures F1", "ungrounded", "s"],
             summary_rows,
         ),
+        *_confidence_html(report),
         *(_cross_html(report.cross) if report.cross else []),
         *(_article_html(a) for a in report.articles),
         "</section>",
@@ -558,9 +828,23 @@ def _set_html(report: EvalReport) -> str:
 
 
 def _side_by_side_html(suite: SuiteReport) -> str:
-    head = "".join(f'<th><a href="#set-{_e(n)}">{_e(n)}</a></th>' for n in suite.names)
-    out = [f"<table><tr><th>metric</th>{head}</tr>"]
-    for row in side_by_side(suite.sets):
+    columns = suite.columns
+    several = suite.several
+
+    def link(report: EvalReport, text: str) -> str:
+        return f'<a href="#{_e(_anchor(report, several))}">{_e(text)}</a>'
+
+    if several:
+        spans = Counter(r.set_name for r in columns)
+        top = "".join(f'<th colspan="{spans[name]}">{_e(name)}</th>' for name in suite.names)
+        second = "".join(
+            f"<th>{link(r, r.service)}{' *' if r.gating else ''}</th>" for r in columns
+        )
+        out = [f'<table><tr><th rowspan="2">metric</th>{top}</tr><tr>{second}</tr>']
+    else:
+        head = "".join(f"<th>{link(r, r.set_name)}</th>" for r in columns)
+        out = [f"<table><tr><th>metric</th>{head}</tr>"]
+    for row in side_by_side(columns):
         out.append(f"<tr><td><code>{_e(row.metric)}</code></td>")
         for cell in row.cells:
             if cell.failed:
@@ -581,17 +865,33 @@ def render_html(suite: SuiteReport) -> str:
         verdict += "</ul>"
     else:
         verdict = '<p class="ok">Every threshold met.</p>'
+    if suite.several:
+        services = ", ".join(
+            f"<b>{_e(label)}</b> ({_e(suite.service_sets(label)[0].base_url)})"
+            for label in suite.labels
+        )
+        where = f"services {services}"
+        verdict = (
+            f"<p>Thresholds are checked against <b>{_e(suite.gate_label)}</b> (marked *, "
+            "chosen with <code>--gate</code>); the other services' verdicts are shown in "
+            "parentheses and do not change the exit code.</p>" + verdict
+        )
+    else:
+        where = _e(suite.sets[0].base_url if suite.sets else suite.base_url)
     body = [
         f"<h1>Extraction eval: {_e(names)}</h1>",
-        f'<p class="muted">{_e(suite.generated_at)} · {_e(suite.base_url)} · thresholds '
+        f'<p class="muted">{_e(suite.generated_at)} · {where} · thresholds '
         f"{_e(suite.thresholds_path)} · {suite.seconds:.1f} s</p>",
         verdict,
         "<h2>Side by side</h2>",
         '<p class="muted">Micro averages over each set\'s articles; accuracies over matched '
-        "required pairs (correct/total); tp/fp/fn/optional are record counts; a value marked ! "
-        "fails its set's threshold.</p>",
+        "required pairs (correct/total); tp/fp/fn/optional are record counts; ece (calibrated "
+        "confidence) and ece_raw (model probability) are expected calibration errors, "
+        "without_confidence counts judged records without a confidence (of all judged); model "
+        "work is per 100 words of article text; a value marked ! fails its set's "
+        "threshold.</p>",
         _side_by_side_html(suite),
-        *(_set_html(r) for r in suite.sets),
+        *(_set_html(r, suite.several) for r in suite.sets),
     ]
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'

@@ -4,6 +4,11 @@ report with the sets side by side.
 A set name resolves to the newest ``evals/datasets/<set>.v<N>.yaml``. Thresholds are per set
 (``evals/thresholds.yaml``: set -> {metric: limit}); a set without thresholds passes.
 
+Several services (``--base-url LABEL=URL`` repeated, e.g. one per prompt version on one
+model) run the same sets one after the other (they may share one model server) and are
+reported side by side; the thresholds of one of them (``--gate LABEL``, default the last)
+decide the exit code.
+
 Exit codes: 0 all thresholds met; 1 a threshold failed; 2 the service could not be used
 (network or HTTP error, unexpected answer, a run that failed or did not finish in time) or an
 input file is unusable.
@@ -12,6 +17,7 @@ input file is unusable.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -53,6 +59,8 @@ DEFAULT_SETS = "seeds"
 FLAT_THRESHOLDS_SET = "seeds"
 _SET_NAME = re.compile(r"[A-Za-z0-9_-]+")
 _DATASET_FILE = re.compile(r"(?P<name>.+)\.v(?P<version>\d+)\.ya?ml")
+_LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]*")
+DEFAULT_LABEL = "default"
 DONE = {"succeeded", "failed"}
 # The API rejects ?wait= above this; longer waits continue by polling.
 MAX_SERVER_WAIT = 3600.0
@@ -73,6 +81,56 @@ class RunOptions:
     wait: float = 900.0
     rerun: bool = False
     poll_interval: float = 2.0
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """One --base-url: ``LABEL=URL``, or a bare URL (label None: the prompt version its runs
+    report, else "default")."""
+
+    label: str | None
+    url: str
+
+
+def parse_service(value: str) -> ServiceSpec:
+    label, sep, url = value.partition("=")
+    if not sep or "/" in label or ":" in label:
+        if not value.strip():
+            raise ConfigError("--base-url: give a URL or LABEL=URL")
+        return ServiceSpec(None, value.strip())
+    label, url = label.strip(), url.strip()
+    if not _LABEL.fullmatch(label):
+        raise ConfigError(
+            f"--base-url {value}: a label is letters, digits, '.', '_', '+' and '-' "
+            "(e.g. extract.v5=http://127.0.0.1:8002)"
+        )
+    if not url:
+        raise ConfigError(f"--base-url {value}: no URL after {label}=")
+    return ServiceSpec(label, url)
+
+
+def parse_services(values: Sequence[str], gate: str | None = None) -> list[ServiceSpec]:
+    specs = [parse_service(v) for v in values]
+    labels = [s.label for s in specs if s.label]
+    if len(set(labels)) != len(labels):
+        raise ConfigError("--base-url: a label is given twice")
+    if gate is not None and all(s.label for s in specs) and gate not in labels:
+        raise ConfigError(f"--gate {gate}: no --base-url has that label ({', '.join(labels)})")
+    return specs
+
+
+def service_label(spec: ServiceSpec, reports: Sequence[EvalReport], taken: Sequence[str]) -> str:
+    """The given label, else the prompt version the service's runs report (else "default"),
+    made unique with -2, -3, ..."""
+    if spec.label:
+        return spec.label
+    versions = [r.prompt_version for r in reports if r.prompt_version]
+    base = max(set(versions), key=versions.count) if versions else DEFAULT_LABEL
+    label, n = base, 1
+    while label in taken:
+        n += 1
+        label = f"{base}-{n}"
+    return label
 
 
 def normalise_text(text: str) -> str:
@@ -252,6 +310,7 @@ def process_article(
             schema_version=_str_or_none(run.get("schema_version")),
             stats=RunStats.from_run(run),
             warnings=warnings,
+            words=len(text.split()),
         ),
         predicted,
     )
@@ -350,7 +409,22 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "report them side by side. Exit 0: thresholds met; 1: a threshold failed; 2: service, "
         "network or input error.",
     )
-    parser.add_argument("--base-url", required=True, help="e.g. http://127.0.0.1:8000")
+    parser.add_argument(
+        "--base-url",
+        required=True,
+        action="append",
+        metavar="[LABEL=]URL",
+        help="the service, e.g. http://127.0.0.1:8000; repeat as LABEL=URL to compare services "
+        "side by side (e.g. --base-url extract.v4=http://127.0.0.1:8001 --base-url "
+        "extract.v5=http://127.0.0.1:8002), run one after the other. A bare URL's label is the "
+        "prompt version its runs report (else 'default')",
+    )
+    parser.add_argument(
+        "--gate",
+        default=None,
+        metavar="LABEL",
+        help="the service whose thresholds decide the exit code (default: the last --base-url)",
+    )
     which = parser.add_mutually_exclusive_group()
     which.add_argument(
         "--sets",
@@ -433,6 +507,53 @@ def load_sets(args: argparse.Namespace) -> list[EvalSet]:
     return sets
 
 
+def run_service(
+    spec: ServiceSpec,
+    sets: Sequence[EvalSet],
+    args: argparse.Namespace,
+    options: RunOptions,
+    thresholds: dict[str, dict[str, float]],
+    progress: TextIO,
+    *,
+    transport: httpx.BaseTransport | None,
+    sleep: Callable[[float], None],
+    several: bool,
+) -> list[EvalReport]:
+    """Every set through one service; the reports carry the given label (or none yet)."""
+    reports = []
+    with httpx.Client(base_url=spec.url, transport=transport, timeout=30.0) as client:
+        for item in sets:
+            set_started = time.monotonic()
+            results = run_eval(
+                client,
+                item.dataset,
+                args.root,
+                options,
+                progress,
+                sleep=sleep,
+                label=f"{spec.label or spec.url} {item.name}" if several else item.name,
+            )
+            cross = cross_article(client, item.dataset, item.truth, results) if item.truth else None
+            reports.append(
+                build_report(
+                    dataset=item.dataset.dataset,
+                    version=item.dataset.version,
+                    dataset_path=_shown(item.path),
+                    base_url=spec.url,
+                    generated_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                    seconds=time.monotonic() - set_started,
+                    config=DEFAULT_CONFIG,
+                    articles=results,
+                    thresholds_path=_shown(args.thresholds),
+                    thresholds=thresholds.get(item.name, {}),
+                    cross=cross,
+                    name=item.name,
+                    service=spec.label or DEFAULT_LABEL,
+                )
+            )
+    return reports
+
+
 def main(
     argv: Sequence[str] | None = None,
     *,
@@ -447,42 +568,26 @@ def main(
     options = RunOptions(wait=args.wait, rerun=args.rerun, poll_interval=args.poll)
     started = time.monotonic()
     reports: list[EvalReport] = []
+    labels: list[str] = []
     try:
+        specs = parse_services(args.base_url, args.gate)
         sets = load_sets(args)
         # An old flat file belongs to the one --dataset file, as it did before sets.
         flat_set = sets[0].name if args.dataset is not None else FLAT_THRESHOLDS_SET
         thresholds = load_thresholds(args.thresholds, flat_set)
-        with httpx.Client(base_url=args.base_url, transport=transport, timeout=30.0) as client:
-            for item in sets:
-                set_started = time.monotonic()
-                results = run_eval(
-                    client,
-                    item.dataset,
-                    args.root,
-                    options,
-                    err_stream,
-                    sleep=sleep,
-                    label=item.name,
-                )
-                cross = (
-                    cross_article(client, item.dataset, item.truth, results) if item.truth else None
-                )
-                reports.append(
-                    build_report(
-                        dataset=item.dataset.dataset,
-                        version=item.dataset.version,
-                        dataset_path=_shown(item.path),
-                        base_url=args.base_url,
-                        generated_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                        seconds=time.monotonic() - set_started,
-                        config=DEFAULT_CONFIG,
-                        articles=results,
-                        thresholds_path=_shown(args.thresholds),
-                        thresholds=thresholds.get(item.name, {}),
-                        cross=cross,
-                        name=item.name,
-                    )
-                )
+        for spec in specs:
+            service_reports = run_service(
+                spec, sets, args, options, thresholds, err_stream,
+                transport=transport, sleep=sleep, several=len(specs) > 1,
+            )  # fmt: skip
+            taken = [*labels, *(s.label for s in specs if s.label)]
+            label = service_label(spec, service_reports, taken)
+            labels.append(label)
+            reports += [dataclasses.replace(r, service=label) for r in service_reports]
+        gate = args.gate or labels[-1]
+        if gate not in labels:
+            raise ConfigError(f"--gate {gate}: no service has that label ({', '.join(labels)})")
+        reports = [dataclasses.replace(r, gating=r.service == gate) for r in reports]
     except ConfigError as exc:
         print(f"error: {exc}", file=err_stream)
         return EXIT_SERVICE
@@ -491,11 +596,12 @@ def main(
         return EXIT_SERVICE
 
     suite = SuiteReport(
-        base_url=args.base_url,
+        base_url=specs[labels.index(gate)].url,
         generated_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         seconds=time.monotonic() - started,
         thresholds_path=_shown(args.thresholds),
         sets=reports,
+        gate=gate,
     )
     write_report(suite, args.out)
     print(render_text(suite), file=out_stream)

@@ -116,14 +116,22 @@ class _Predicted(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
-class PredictedEventActor(_Predicted):
+class _Confident(_Predicted):
+    """``confidence``: calibrated; ``model_probability``: the model's own token probability.
+    Both None when the model endpoint returned no token log-probabilities."""
+
+    confidence: float | None = None
+    model_probability: float | None = None
+
+
+class PredictedEventActor(_Confident):
     name: str
     role: str
     actor_id: int | None = None
     actor_type: str | None = None
 
 
-class PredictedEvent(_Predicted):
+class PredictedEvent(_Confident):
     id: int | None = None
     event_type: str
     sub_event_type: str
@@ -138,7 +146,7 @@ class PredictedEvent(_Predicted):
     actors: list[PredictedEventActor] = Field(default_factory=list)
 
 
-class PredictedActor(_Predicted):
+class PredictedActor(_Confident):
     id: int | None = None
     name: str
     actor_type: str
@@ -148,7 +156,7 @@ class PredictedActor(_Predicted):
     end: int
 
 
-class PredictedFigure(_Predicted):
+class PredictedFigure(_Confident):
     id: int | None = None
     event_id: int | None = None
     category: str
@@ -336,6 +344,33 @@ class InventedItem:
     note: str | None = None
 
 
+# tp: matched a required gold item; fp: matched nothing; optional: matched an optional gold
+# item; duplicate: a second name for an actor already matched (neither TP nor FP).
+Outcome = Literal["tp", "fp", "optional", "duplicate"]
+
+
+@dataclass(frozen=True)
+class RecordOutcome:
+    """What the matching made of one predicted record, with the confidence the service gave it."""
+
+    kind: Kind
+    pred_id: int | None
+    outcome: Outcome
+    gold_id: str | None = None
+    confidence: float | None = None
+    model_probability: float | None = None
+
+    @property
+    def matched(self) -> bool | None:
+        """True: right (TP); False: wrong (FP); None: neither, as precision counts it (a match
+        to an optional gold item, a duplicate actor name). Only True/False are calibration
+        samples."""
+        return {"tp": True, "fp": False}.get(self.outcome)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "matched": self.matched}
+
+
 @dataclass(frozen=True)
 class FieldMismatch:
     kind: Kind
@@ -355,6 +390,8 @@ class ArticleScore:
     invented: list[InventedItem] = field(default_factory=list)
     mismatches: list[FieldMismatch] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # One per predicted record: events, then actors, then figures, each in predicted order.
+    records: list[RecordOutcome] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -366,6 +403,7 @@ class ArticleScore:
             "invented": [asdict(i) for i in self.invented],
             "mismatches": [asdict(m) for m in self.mismatches],
             "warnings": list(self.warnings),
+            "records": [r.to_dict() for r in self.records],
         }
 
 
@@ -560,6 +598,30 @@ class _Tally:
     warnings: list[str] = field(default_factory=list)
     hallucinated_non_events: int = 0
     duplicate_actor_mentions: int = 0
+    records: list[RecordOutcome] = field(default_factory=list)
+
+    def outcomes(
+        self,
+        kind: Kind,
+        predicted: Sequence[_Confident],
+        ids: Sequence[int | None],
+        gold_of: Mapping[int, tuple[str, bool]],
+        duplicates: Iterable[int] = (),
+    ) -> None:
+        """One RecordOutcome per predicted record: ``gold_of`` maps a predicted index to the
+        (gold id, required) it matched."""
+        duplicate = set(duplicates)
+        for j, (p, pid) in enumerate(zip(predicted, ids, strict=True)):
+            gold_id: str | None = None
+            outcome: Outcome = "fp"
+            if j in gold_of:
+                gold_id, required = gold_of[j]
+                outcome = "tp" if required else "optional"
+            elif j in duplicate:
+                outcome = "duplicate"
+            self.records.append(
+                RecordOutcome(kind, pid, outcome, gold_id, p.confidence, p.model_probability)
+            )
 
     def count(self, kind: Kind, *, tp: int = 0, fp: int = 0, fn: int = 0, opt: int = 0) -> None:
         self.kinds[kind] = self.kinds[kind] + KindScore(tp, fp, fn, opt)
@@ -695,6 +757,12 @@ def _score_events(
                 note = f"non-event ({n.reason}): {n.evidence}"
                 break
         tally.invented.append(InventedItem("events", p.id, p.sub_event_type, p.evidence, note))
+    tally.outcomes(
+        "events",
+        pred.events,
+        [p.id for p in pred.events],
+        {j: (gold.events[i].id, gold.events[i].required) for i, j in matched.items()},
+    )
 
 
 def _score_actors(
@@ -734,6 +802,7 @@ def _score_actors(
         _Pair(tally, "actors", g.name, p.id).check("actor_type", g.actor_type, p.actor_type)
 
     taken = set(matched.values())
+    duplicates = []
     for j, p in enumerate(pred.actors):
         if j in taken:
             continue
@@ -741,9 +810,17 @@ def _score_actors(
         # assignment would have paired them), so this is a second name for a found actor.
         if any(weigh(i, j) is not None for i in gold_idx):
             tally.duplicate_actor_mentions += 1
+            duplicates.append(j)
             continue
         tally.count("actors", fp=1)
         tally.invented.append(InventedItem("actors", p.id, p.actor_type, p.name))
+    tally.outcomes(
+        "actors",
+        pred.actors,
+        [p.id for p in pred.actors],
+        {j: (gold.actors[i].name, gold.actors[i].required) for i, j in matched.items()},
+        duplicates,
+    )
 
 
 def _score_figures(
@@ -805,6 +882,12 @@ def _score_figures(
             tally.count("figures", fp=1)
             label = f"{p.category} {p.qualifier} {p.low}..{p.high}"
             tally.invented.append(InventedItem("figures", p.id, label, p.evidence))
+    tally.outcomes(
+        "figures",
+        pred.figures,
+        [p.id for p in pred.figures],
+        {j: (ids[i], gold.figures[i].required) for i, j in matched.items()},
+    )
 
 
 def score_article(
@@ -855,6 +938,7 @@ def score_article(
         invented=tally.invented,
         mismatches=tally.mismatches,
         warnings=tally.warnings,
+        records=tally.records,
     )
 
 

@@ -92,7 +92,7 @@ def test_runner_scores_across_articles_with_a_truth_file(tmp_path: Path) -> None
     )  # fmt: skip
     assert code == 0, stdout + stderr
     assert service.calls[-1] == "GET /event-clusters"
-    report = json.loads((out / "report.json").read_text())["sets"]["tiny"]
+    report = json.loads((out / "report.json").read_text())["services"]["extract.v1"]["sets"]["tiny"]
     assert report["cross_article"]["actors"]["units"] == 1
     assert report["cross_article"]["events"]["units"] == 1
     assert report["metrics"]["cross.actor_pairs.precision"] is None  # one unit: no pair

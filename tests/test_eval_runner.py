@@ -220,15 +220,19 @@ def test_side_by_side_json_and_html() -> None:
     report = suite()
     data = report.to_dict()
     assert data["set_names"] == ["seeds", "dev"]
-    assert list(data["sets"]) == ["seeds", "dev"]
-    assert data["side_by_side"]["events.f1"] == {"seeds": 1.0, "dev": 0.0}
-    assert data["side_by_side"]["cross.actor_pairs.precision"] == {"seeds": None, "dev": None}
+    assert data["service_labels"] == ["default"] and data["gate"] == "default"
+    sets = data["services"]["default"]["sets"]
+    assert list(sets) == ["seeds", "dev"]
+    assert data["side_by_side"]["events.f1"] == {"default": {"seeds": 1.0, "dev": 0.0}}
+    assert data["side_by_side"]["cross.actor_pairs.precision"] == {
+        "default": {"seeds": None, "dev": None}
+    }
     assert data["failures"] == ["dev: events.f1: 0 < min 0.5"]
-    dev = data["sets"]["dev"]
+    dev = sets["dev"]
     assert dev["set"] == "dev" and dev["dataset"]["version"] == 2
     assert dev["thresholds"]["limits"] == {"events.f1": 0.5, "ungrounded_share_max": 0.0}
     assert [f["key"] for f in dev["thresholds"]["failed"]] == ["events.f1"]
-    assert data["sets"]["seeds"]["thresholds"]["failed"] == []
+    assert sets["seeds"]["thresholds"]["failed"] == []
     json.dumps(data)
 
     page = render_html(report)
@@ -293,10 +297,13 @@ def test_two_sets_side_by_side(tmp_path: Path) -> None:
     assert stdout.splitlines()[2].split() == ["alpha", "beta"]
     report = json.loads((out / "report.json").read_text())
     assert report["set_names"] == ["alpha", "beta"]
-    assert report["sets"]["beta"]["dataset"]["version"] == 2
-    assert report["sets"]["beta"]["dataset"]["path"].endswith("beta.v2.yaml")
-    assert report["side_by_side"]["events.f1"] == {"alpha": 1.0, "beta": 1.0}
-    assert report["sets"]["alpha"]["thresholds"]["limits"] == {"events.f1": 0.5}
+    # One bare --base-url: the service is labelled with the prompt version its runs report.
+    assert report["service_labels"] == ["extract.v1"] and report["gate"] == "extract.v1"
+    sets = report["services"]["extract.v1"]["sets"]
+    assert sets["beta"]["dataset"]["version"] == 2
+    assert sets["beta"]["dataset"]["path"].endswith("beta.v2.yaml")
+    assert report["side_by_side"]["events.f1"] == {"extract.v1": {"alpha": 1.0, "beta": 1.0}}
+    assert sets["alpha"]["thresholds"]["limits"] == {"events.f1": 0.5}
     page = (out / "report.html").read_text()
     assert '<section id="set-alpha">' in page and '<section id="set-beta">' in page
 
@@ -317,9 +324,10 @@ def test_a_set_without_thresholds_passes(tmp_path: Path) -> None:
     )
     assert code == 0, stdout + stderr
     report = json.loads((out / "report.json").read_text())
-    assert report["sets"]["alpha"]["metrics"]["events.f1"] == 0.0
-    assert report["sets"]["alpha"]["thresholds"]["limits"] == {}
-    assert report["side_by_side"]["thresholds"] == {"alpha": "none", "beta": "none"}
+    sets = report["services"]["extract.v1"]["sets"]
+    assert sets["alpha"]["metrics"]["events.f1"] == 0.0
+    assert sets["alpha"]["thresholds"]["limits"] == {}
+    assert report["side_by_side"]["thresholds"] == {"extract.v1": {"alpha": "none", "beta": "none"}}
 
 
 @pytest.mark.parametrize(

@@ -678,7 +678,7 @@ def test_runner_end_to_end(tmp_path: Path) -> None:
         "GET /runs/7",
         "GET /articles/1",
     ]
-    report = json.loads((out / "report.json").read_text())["sets"]["tiny"]
+    report = json.loads((out / "report.json").read_text())["services"]["extract.v1"]["sets"]["tiny"]
     assert report["metrics"]["events.f1"] == 1.0
     assert report["metrics"]["actors.f1"] == 1.0
     assert report["run_totals"]["prompt_tokens"] == 100
@@ -712,7 +712,7 @@ def test_runner_failed_run_exits_2_with_report(tmp_path: Path) -> None:
     code, _, stderr, out = run_main(tmp_path, FakeService(final="failed"), {"events.f1": 0.0})
     assert code == 2
     assert "run 7 failed (llm down)" in stderr
-    report = json.loads((out / "report.json").read_text())["sets"]["tiny"]
+    report = json.loads((out / "report.json").read_text())["services"]["extract.v1"]["sets"]["tiny"]
     assert report["metrics"]["events.recall"] == 0.0
 
 
