@@ -3,7 +3,9 @@ decides it, calibrated per prompt version and model."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import math
 from pathlib import Path
 from typing import Any
@@ -149,8 +151,9 @@ async def test_every_record_carries_the_model_s_probability(
     assert got["figures"]
     assert got["bad"].status_code == 400
     assert "min_confidence" in got["bad"].text
-    header, first = got["csv"].splitlines()[:2]
-    assert "confidence" in header.split(",")
+    rows = list(csv.DictReader(io.StringIO(got["csv"])))
+    by_id = {e["id"]: e["confidence"] for e in got["all"]}
+    assert {int(r["event_id"]): float(r["confidence"]) for r in rows} == by_id
     assert got["run"]["prompt_tokens_cached"] == 60 * got["run"]["llm_calls"]
 
 

@@ -12,7 +12,7 @@ from litestar.testing import AsyncTestClient
 from service.app import create_app
 from service.extraction import nlp
 from service.extraction.counts import find_counts
-from service.extraction.pipeline import questions_for
+from service.extraction.questions import questions_for
 from service.extraction.rules import (
     OccurrenceKey,
     dateline,

@@ -3,9 +3,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from pathlib import Path
 
 import pytest
 
+from service.extraction.formats import AnswerFormat, Labels, Numbers, Rows
 from service.extraction.prompts import PROMPTS_DIR, PromptNotFoundError, load_prompt
 
 
@@ -63,3 +65,34 @@ def test_extract_v3_is_v2_with_compact_answers() -> None:
         assert ": " not in after.replace(", ", ",")
     rules_v2 = load_prompt("extract.v2").system.split("Example.")[0]
     assert load_prompt("extract.v3").system.split("Example.")[0] == rules_v2
+
+
+def test_a_prompt_file_with_an_unknown_or_misspelt_key_is_refused(tmp_path: Path) -> None:
+    source = (PROMPTS_DIR / "extract.v4.yaml").read_text(encoding="utf-8")
+    (tmp_path / "extract.v4.yaml").write_text(source.replace("answer:", "answr:"), "utf-8")
+    with pytest.raises(PromptNotFoundError, match="answr"):
+        load_prompt("extract.v4", tmp_path)
+    (tmp_path / "extract.v4.yaml").write_text(
+        source.replace("answer: rows", "answer: row"), "utf-8"
+    )
+    load_prompt.cache_clear()
+    with pytest.raises(PromptNotFoundError, match="answer"):
+        load_prompt("extract.v4", tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("prompt_id", "answer", "asks_types", "follows_up"),
+    [
+        ("extract.v1", Labels, False, False),
+        ("extract.v2", Numbers, True, False),
+        ("extract.v4", Rows, True, True),
+        ("extract.v5", Rows, True, True),
+    ],
+)
+def test_each_prompt_names_its_answer_format(
+    prompt_id: str, answer: type[AnswerFormat], asks_types: bool, follows_up: bool
+) -> None:
+    prompt = load_prompt(prompt_id)
+    assert type(prompt.answer) is answer
+    assert prompt.answer.asks_actor_types is asks_types
+    assert prompt.answer.follows_up is follows_up

@@ -8,14 +8,21 @@ llama.cpp and hosted endpoints reuse instead of recomputing.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from string import Template
+from typing import Literal
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
+from service.extraction.formats import FORMATS, AnswerFormat
+
+# The repository's prompts/; an installed wheel carries them as service/prompts (pyproject's
+# force-include), since a prompt is data the code cannot run without.
+_PACKAGED = Path(__file__).resolve().parents[1] / "prompts"
+PROMPTS_DIR = _PACKAGED if _PACKAGED.is_dir() else Path(__file__).resolve().parents[2] / "prompts"
 
 
 def _listed(items: list[str]) -> str:
@@ -29,11 +36,7 @@ class ExtractionPrompt:
     system: str
     article: Template
     sentence: Template
-    # "labels" (v1): actors are {name, type} picks; "numbers" (v2): bare name numbers, with
-    # the ``actor`` question asked for each actor that code cannot type; "rows" (v4): bare
-    # numbers, each event a row with a short type label, and the ``actor`` question asked as a
-    # follow-up of the sentence's own conversation.
-    answer: str = "labels"
+    answer: AnswerFormat = field(default_factory=lambda: FORMATS["labels"])
     actor: Template | None = None
     # 1: sentences and candidates from patterns (sentences.py, mentions.py), records as the
     # model labels them. 2 (extract.v5): sentences and candidates from spaCy (nlp.py), no
@@ -103,6 +106,21 @@ class PromptNotFoundError(LookupError):
     pass
 
 
+class PromptFile(BaseModel):
+    """What a prompt file may hold: a misspelt or unknown key is an error, not a default."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    name: str = Field(min_length=1)
+    version: int = Field(ge=1)
+    description: str = ""
+    system: str = Field(min_length=1)
+    article: str
+    sentence: str
+    answer: Literal["labels", "numbers", "rows"] = "labels"
+    actor: str | None = None
+    pipeline: Literal[1, 2] = 1
+
+
 @cache
 def load_prompt(prompt_id: str, directory: Path = PROMPTS_DIR) -> ExtractionPrompt:
     """Load ``<name>.v<N>`` from ``directory``; raise PromptNotFoundError naming what exists."""
@@ -110,16 +128,19 @@ def load_prompt(prompt_id: str, directory: Path = PROMPTS_DIR) -> ExtractionProm
     if not path.is_file():
         available = sorted(p.stem for p in directory.glob("*.v*.yaml"))
         raise PromptNotFoundError(f"no prompt {prompt_id!r} in {directory}; have {available}")
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    try:
+        data = PromptFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except (ValidationError, yaml.YAMLError) as exc:
+        raise PromptNotFoundError(f"{path} is not a valid prompt file: {exc}") from exc
     prompt = ExtractionPrompt(
-        name=str(data["name"]),
-        version=int(data["version"]),
-        system=str(data["system"]),
-        article=Template(str(data["article"])),
-        sentence=Template(str(data["sentence"])),
-        answer=str(data.get("answer", "labels")),
-        actor=Template(str(data["actor"])) if "actor" in data else None,
-        pipeline=int(data.get("pipeline", 1)),
+        name=data.name,
+        version=data.version,
+        system=data.system,
+        article=Template(data.article),
+        sentence=Template(data.sentence),
+        answer=FORMATS[data.answer],
+        actor=Template(data.actor) if data.actor is not None else None,
+        pipeline=data.pipeline,
     )
     if prompt.id != prompt_id:
         raise PromptNotFoundError(f"{path} declares {prompt.id!r}, not {prompt_id!r}")

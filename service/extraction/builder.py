@@ -1,0 +1,434 @@
+"""Sentence answers -> validated, grounded records of one article.
+
+Offsets, numbers, qualifiers, dates and summaries are computed here, never taken from the
+model; the model's answer only picks among the numbered candidates and closed labels.
+Several sentences about one occurrence become one event (extract.v5).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from service.extraction.actor_types import home_country, rule_type
+from service.extraction.confidence import AnswerProbabilities, Calibration, Kind, combine
+from service.extraction.dates import find_date_expressions, resolve_date
+from service.extraction.drafts import (
+    FIGURE_LABELS,
+    NOT_A_COUNT,
+    ActorPick,
+    EventAnswer,
+    EventDraft,
+    SentenceAnswer,
+    SentenceLabels,
+)
+from service.extraction.mentions import Mention
+from service.extraction.questions import Question
+from service.extraction.records import (
+    ActorRecord,
+    ActorRef,
+    ArticleExtraction,
+    Dropped,
+    EventRecord,
+    FigureRecord,
+)
+from service.extraction.rules import OccurrenceKey, figure_category, same_occurrence
+from service.extraction.sentences import Sentence
+from service.extraction.taxonomy import (
+    EVENT_TYPE_OF,
+    ActorRole,
+    ActorType,
+    DatePrecision,
+    Factuality,
+    FigureCategory,
+    Qualifier,
+)
+
+# Totals over a period report no new occurrence: "A total of 109 people have been killed".
+_CUMULATIVE = re.compile(
+    r"\b(?:a total of|in total|so far|to date|since the (?:start|beginning)|this year|"
+    r"since (?:19|20)\d\d|death toll (?:has )?(?:risen|rose|climbed)|overall"
+    r"|(?:over|in) the (?:past|last) (?:\w+ )?(?:years?|months?|decades?))\b",
+    re.IGNORECASE,
+)
+# Figure labels that count people; a count of things ("Thousands of homes") is none of them.
+_PEOPLE_LABELS = FIGURE_LABELS - {"munitions", "other", NOT_A_COUNT}
+_THINGS = re.compile(
+    r"\b(batch|pocket|area|home|house|building|village|town|neighbou?rhood|district|bus"
+    r"|convoy|vehicle|hospital|school|camp|city|cities|province|front|position|checkpoint)(es|s)?$",
+    re.IGNORECASE,
+)
+
+
+_MORE_THINGS = re.compile(
+    r"\b(truck|pick-?up|car|vehicle|tank|weapon|rifle|gun|boat|aircraft|plane|shop|market"
+    r"|mosque|church|bridge|road|well|tent|shelter|hectare|acre|tonne|ton|dollar|euro)(e?s)?$",
+    re.IGNORECASE,
+)
+
+
+def _counts_things(population: str | None, pipeline: int = 1) -> bool:
+    if population is None:
+        return False
+    if _THINGS.search(population) is not None:
+        return True
+    return pipeline >= 2 and _MORE_THINGS.search(population) is not None
+
+
+def _numbers(picks: list[Any]) -> list[int]:
+    return [pick.name if isinstance(pick, ActorPick) else pick for pick in picks]
+
+
+def name_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+@dataclass(slots=True)
+class _ActorMention:
+    name: str
+    start: int
+    end: int
+    sentence: str  # where it is first named
+    sentence_index: int
+    actor_type: ActorType | None = None
+    in_event: bool = False
+    probability: float | None = None  # the most certain of its sides (or its source pick)
+
+
+@dataclass(slots=True)
+class _PendingEvent:
+    record: dict[str, Any]
+    # (actor, role) -> the model's probability of that side
+    refs: dict[tuple[int, ActorRole], float | None] = field(default_factory=dict)
+    probability: float | None = None
+
+    def join(self, other: _PendingEvent) -> None:
+        """Take in another report of the same occurrence."""
+        for ref, p in other.refs.items():
+            self.refs[ref] = combine((self.refs.get(ref), p)) if ref in self.refs else p
+        self.probability = combine((self.probability, other.probability))
+
+
+class RecordBuilder:
+    def __init__(
+        self,
+        text: str,
+        published: dt.date | None,
+        pipeline: int = 1,
+        calibration: Calibration | None = None,
+    ) -> None:
+        self.text = text
+        self.pipeline = pipeline
+        self._calibration = calibration
+        self.published = published
+        self.dropped: list[Dropped] = []
+        self.non_events = 0
+        self._actors: list[_ActorMention] = []
+        self._actor_index: dict[str, int] = {}
+        self._events: list[_PendingEvent] = []
+        self._figures: list[tuple[int, dict[str, Any]]] = []  # (sentence, record fields)
+        self.home = home_country(text)  # the country the article names most
+
+    def _actor(
+        self, sentence: Sentence, mention: Mention, actor_type: ActorType | None = None
+    ) -> int:
+        """The article's actor for a mention; the first type the model gives it sticks."""
+        key = name_key(mention.text)
+        if key not in self._actor_index:
+            start = sentence.start + mention.start
+            self._actors.append(
+                _ActorMention(
+                    mention.text, start, start + len(mention.text), sentence.text, sentence.index
+                )
+            )
+            self._actor_index[key] = len(self._actors) - 1
+        actor = self._actors[self._actor_index[key]]
+        if actor.actor_type is None:
+            actor.actor_type = actor_type
+        return self._actor_index[key]
+
+    def untyped(self) -> list[_ActorMention]:
+        """Actors of events that neither the model's picks nor the name's words typed; actors
+        named only as sources get their type from the rules or default to monitor/media."""
+        for actor in self._actors:
+            if actor.actor_type is None:
+                actor.actor_type = rule_type(actor.name, self.home)
+        return [a for a in self._actors if a.actor_type is None and a.in_event]
+
+    def _is_outlet(self, mention: Mention) -> bool:
+        return rule_type(mention.text, self.home) is ActorType.MONITOR_MEDIA
+
+    def _scored(self, kind: Kind, p: float | None) -> dict[str, float | None]:
+        calibrated = self._calibration.apply(kind, p) if self._calibration else p
+        return {"model_probability": p, "confidence": calibrated}
+
+    def add(
+        self,
+        question: Question,
+        labels: SentenceLabels | SentenceAnswer,
+        probabilities: AnswerProbabilities | None = None,
+    ) -> None:
+        sentence, names = question.sentence, question.names
+        chance = _Chances(probabilities)
+
+        def name(number: int | None, listed: list[Mention] = names) -> Mention | None:
+            valid = number is not None and 1 <= number <= len(listed)
+            return listed[number - 1] if valid and number is not None else None
+
+        source = name(labels.source)
+        if source is not None:
+            named = self._actors[self._actor(sentence, source)]
+            named.probability = combine((named.probability, chance.of(("source",))))
+        # A monitor or news outlet the sentence credits reported the event; it did not do it
+        # or suffer it (small models often list it among the sides).
+        reporter = labels.source if source is not None and self._is_outlet(source) else None
+        date_text, date, precision = self._date(sentence)
+        happened: list[int] = []
+        # A small model under a grammar sometimes repeats a row until the list is full; the
+        # same event twice in one sentence is one event.
+        drafts: list[EventDraft | EventAnswer] = []
+        positions: list[int] = []  # of each kept draft in the answer
+        answered: list[EventDraft | EventAnswer] = list(labels.events)
+        for position, draft in enumerate(answered):
+            if draft not in drafts:
+                drafts.append(draft)
+                positions.append(position)
+        cumulative = self.pipeline >= 2 and _CUMULATIVE.search(sentence.text) is not None
+        for position, draft in zip(positions, drafts, strict=True):
+            if draft.status is not Factuality.HAPPENED or cumulative:
+                self.non_events += 1
+                continue
+            place = name(draft.location, question.places)
+            if place is not None and self._is_outlet(place):
+                place = None  # "the Observatory" is no place
+            if place is not None and self.pipeline >= 2:
+                sides = {
+                    name_key(n.text)
+                    for n in map(
+                        name, (*_numbers(draft.by), *_numbers(draft.against), labels.source)
+                    )
+                    if n
+                }
+                if name_key(place.text) in sides:
+                    place = None  # one name is not both a side (or the source) and the place
+            pending = _PendingEvent(
+                record={
+                    "event_type": EVENT_TYPE_OF[draft.type],
+                    "sub_event_type": draft.type,
+                    "location": place.text if place else None,
+                    "date": date,
+                    "date_precision": precision,
+                    "date_text": date_text,
+                    "reported_by": source.text if source else None,
+                    "sentence": sentence.index,
+                    "evidence": sentence.text,
+                    "start": sentence.start,
+                    "end": sentence.end,
+                },
+                probability=chance.event(position),
+            )
+            roles: tuple[tuple[list[Any], ActorRole, str, int], ...] = (
+                (draft.by, ActorRole.PERPETRATOR, "by", 2),
+                (draft.against, ActorRole.TARGET, "against", 3),
+            )
+            for picks, role, key, column in roles:
+                for n, pick in enumerate(picks):
+                    number, actor_type = (
+                        (pick.name, pick.type) if isinstance(pick, ActorPick) else (pick, None)
+                    )
+                    if reporter is not None and number == reporter:
+                        continue
+                    mention = name(number)
+                    if mention is not None:
+                        actor = self._actor(sentence, mention, actor_type)
+                        p = chance.side(position, key, column, n)
+                        self._actors[actor].in_event = True
+                        self._actors[actor].probability = combine(
+                            (self._actors[actor].probability, p)
+                        )
+                        earlier = pending.refs.get((actor, role))
+                        pending.refs[(actor, role)] = combine((earlier, p))
+            self._events.append(pending)
+            happened.append(len(self._events) - 1)
+
+        hypothetical_only = bool(labels.events) and not happened
+        for k, (count, label) in enumerate(zip(question.counts, labels.figures, strict=False)):
+            if self.pipeline >= 2:
+                decided = figure_category(sentence.text, count.start, count.end)
+                if decided is not None and not _counts_things(count.population, 2):
+                    label = decided.value  # "15 soldiers were killed": the words decide
+            if label == NOT_A_COUNT:
+                continue
+            if label in _PEOPLE_LABELS and _counts_things(count.population, self.pipeline):
+                label = FigureCategory.OTHER.value  # "three batches" were not fighters
+            if hypothetical_only:
+                self.non_events += 1  # a count of a hypothetical or denied event is no fact
+                continue
+            start, end = sentence.start + count.start, sentence.start + count.end
+            fields = {
+                "category": FigureCategory(label),
+                "population": count.population,
+                "low": count.quantity.low,
+                "high": count.quantity.high,
+                "qualifier": Qualifier(count.quantity.qualifier),
+                "reported_by": source.text if source else None,
+                "event": happened[0] if len(happened) == 1 else None,
+                "evidence": self.text[start:end],
+                "start": start,
+                "end": end,
+                **self._scored("figure", chance.of(("figures", k))),
+            }
+            self._figures.append((sentence.index, fields))
+        for count in question.counts[len(labels.figures) :]:
+            self._drop(sentence.index, "figure", f"the model gave no label for {count.text!r}")
+
+    def build(self) -> ArticleExtraction:
+        context = {"text": self.text}
+        actors = [
+            ActorRecord.model_validate(
+                {
+                    "name": actor.name,
+                    # named only as a source of claims: a monitor, agency or official outlet
+                    "actor_type": actor.actor_type or ActorType.MONITOR_MEDIA,
+                    "evidence": self.text[actor.start : actor.end],
+                    "start": actor.start,
+                    "end": actor.end,
+                    **self._scored("actor", actor.probability),
+                },
+                context=context,
+                strict=False,
+            )
+            for actor in self._actors
+        ]
+        events: list[EventRecord] = []
+        kept: dict[int, int] = {}
+        if self.pipeline >= 2:
+            kept = self._merge_occurrences()
+        for number, pending in enumerate(self._events):
+            if number in kept:
+                continue
+            refs = sorted(pending.refs, key=lambda ref: (ref[1].value, ref[0]))
+            record = {
+                **pending.record,
+                **self._scored("event", pending.probability),
+                "summary": _summary(pending.record, refs, actors),
+                "actors": [
+                    ActorRef(
+                        actor=actor, role=role, **self._scored("actor", pending.refs[(actor, role)])
+                    )
+                    for actor, role in refs
+                ],
+            }
+            try:
+                events.append(EventRecord.model_validate(record, context=context, strict=False))
+            except ValidationError as error:
+                self._drop(pending.record["sentence"], "event", str(error))
+                continue
+            kept[number] = len(events) - 1
+        for number, into in list(kept.items()):
+            if into < 0:  # merged into the event at -into - 1: it takes that one's index
+                kept[number] = kept.get(-into - 1, -1)
+        kept = {number: index for number, index in kept.items() if index >= 0}
+        figures: list[FigureRecord] = []
+        for sentence, figure in self._figures:
+            figure["event"] = kept.get(figure["event"]) if figure["event"] is not None else None
+            try:
+                figures.append(FigureRecord.model_validate(figure, context=context, strict=False))
+            except ValidationError as error:
+                self._drop(sentence, "figure", str(error))
+        return ArticleExtraction(
+            actors=actors, events=events, figures=figures, dropped=self.dropped
+        )
+
+    def _merge_occurrences(self) -> dict[int, int]:
+        """Several sentences about one occurrence are one event: each later report of the same
+        sub-type, place and day is folded into the first (its sides, place and day fill what
+        the first lacks). Returns merged event -> -(index of the event it joined) - 1."""
+        merged: dict[int, int] = {}
+        for later, pending in enumerate(self._events):
+            key = _occurrence(pending)
+            for earlier in range(later):
+                if earlier in merged:
+                    continue
+                first = self._events[earlier]
+                if not same_occurrence(_occurrence(first), key):
+                    continue
+                first.join(pending)
+                for field_name in ("location", "reported_by"):
+                    if first.record[field_name] is None:
+                        first.record[field_name] = pending.record[field_name]
+                if first.record["date"] is None and pending.record["date"] is not None:
+                    for field_name in ("date", "date_precision", "date_text"):
+                        first.record[field_name] = pending.record[field_name]
+                merged[later] = -earlier - 1
+                break
+        return merged
+
+    def _drop(self, sentence: int, kind: str, reason: str) -> None:
+        self.dropped.append(Dropped(sentence=sentence, kind=kind, reason=reason))
+
+    def _date(self, sentence: Sentence) -> tuple[str | None, dt.date | None, DatePrecision]:
+        for _, _, expression in find_date_expressions(sentence.text):
+            resolved = resolve_date(expression, self.published)
+            return expression, resolved.value, DatePrecision(resolved.precision)
+        return None, None, DatePrecision.UNKNOWN
+
+
+class _Chances:
+    """The model's probability of parts of one sentence's answer (row or object events)."""
+
+    def __init__(self, probabilities: AnswerProbabilities | None) -> None:
+        self._p = probabilities
+
+    def of(self, *paths: tuple[str | int, ...]) -> float | None:
+        return self._p.of_paths(*paths) if self._p is not None else None
+
+    def _rows(self, event: int) -> bool:
+        return self._p is not None and self._p.has(("events", event, 0))
+
+    def event(self, event: int) -> float | None:
+        """That there is this event, with its status and type."""
+        if self._p is None:
+            return None
+        fields: tuple[str | int, str | int] = (0, 1) if self._rows(event) else ("status", "type")
+        return self._p.of_paths(*(("events", event, f) for f in fields), opening=("events", event))
+
+    def side(self, event: int, key: str, column: int, n: int) -> float | None:
+        """That the n-th pick of ``by``/``against`` is this name."""
+        if self._p is None:
+            return None
+        where: tuple[str | int, ...] = (
+            ("events", event, column, n) if self._rows(event) else ("events", event, key, n)
+        )
+        if self._p.has((*where, "name")):
+            where = (*where, "name")  # a pick written as {"name": n, "type": ...}
+        return self._p.of_paths(where)
+
+
+def _occurrence(pending: _PendingEvent) -> OccurrenceKey:
+    record = pending.record
+    precision = str(record["date_precision"])
+    return OccurrenceKey(
+        str(record["sub_event_type"]), record["location"], record["date"], precision
+    )
+
+
+def _summary(
+    record: dict[str, Any], refs: list[tuple[int, ActorRole]], actors: list[ActorRecord]
+) -> str:
+    """One sentence from the structured fields: who, what, against whom, where, when."""
+    by = [actors[a].name for a, role in refs if role is ActorRole.PERPETRATOR]
+    against = [actors[a].name for a, role in refs if role is ActorRole.TARGET]
+    parts = [" and ".join(by) if by else "Unidentified actors"]
+    parts.append(f"- {record['sub_event_type'].value.lower()}")
+    if against:
+        parts.append("against " + " and ".join(against))
+    if record["location"]:
+        parts.append(f"in {record['location']}")
+    if record["date"] is not None:
+        parts.append(f"on {record['date'].isoformat()}")
+    return " ".join(parts) + "."
