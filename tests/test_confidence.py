@@ -144,7 +144,7 @@ async def test_every_record_carries_the_model_s_probability(
     assert got["figures"]
     assert got["bad"].status_code == 400
     assert "min_confidence" in got["bad"].text
-    header, first = got["csv"].splitlines()[:2]
+    header, _first = got["csv"].splitlines()[:2]
     assert "confidence" in header.split(",")
     assert got["run"]["prompt_tokens_cached"] == 60 * got["run"]["llm_calls"]
 

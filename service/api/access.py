@@ -9,9 +9,17 @@ from typing import Any
 from litestar import Litestar
 from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
-from litestar.openapi.spec import Components, OpenAPI, SecurityScheme
+from litestar.openapi.spec import (
+    Components,
+    OpenAPI,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    Reference,
+    SecurityScheme,
+)
 
 from service.access import UNSAFE_METHODS, AccessControl, Scope, check_cross_site, credentials
+from service.api.errors import MEANING
 
 SCOPE_KEY = "scope"
 BEARER = "bearerAuth"
@@ -89,5 +97,19 @@ def declare_security(app: Litestar, access: AccessControl) -> None:
             required = access.required(scopes.get(operation.operation_id or "", Scope.READ))
             if required is None:
                 operation.security = None
-            else:
-                operation.security = [{BEARER: [required.value]}, {API_KEY: [required.value]}]
+                continue
+            operation.security = [{BEARER: [required.value]}, {API_KEY: [required.value]}]
+            operation.responses = operation.responses or {}
+            for status in ("401", "403"):
+                operation.responses.setdefault(status, _error_response(status))
+
+
+def _error_response(status: str) -> OpenAPIResponse:
+    return OpenAPIResponse(
+        description=MEANING[int(status)],
+        content={
+            "application/json": OpenAPIMediaType(
+                schema=Reference(ref="#/components/schemas/ErrorBody")
+            )
+        },
+    )

@@ -28,7 +28,7 @@ class ErrorBody(BaseModel):
     )
 
 
-_MEANING = {
+MEANING = {
     400: "Malformed body, or a parameter outside its type or range; `error` names it.",
     401: "No API key, or an unknown or revoked one (see WWW-Authenticate).",
     403: "The API key lacks the scope this operation needs (`detail.needed`), or a "
@@ -46,7 +46,7 @@ def error_responses(*statuses: int) -> dict[int, ResponseSpec]:
     """OpenAPI responses for the given error statuses, all with ``ErrorBody``."""
     return {
         status: ResponseSpec(
-            data_container=ErrorBody, description=_MEANING[status], generate_examples=False
+            data_container=ErrorBody, description=MEANING[status], generate_examples=False
         )
         for status in statuses
     }

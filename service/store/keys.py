@@ -23,9 +23,17 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+# What each scope allows (service/access.py: admin implies write implies read).
+IMPLIED = {"read": ["read"], "write": ["read", "write"], "admin": ["read", "write", "admin"]}
+
+
 def key_read(key: ApiKey) -> ApiKeyRead:
     assert key.id is not None
-    return ApiKeyRead(id=key.id, **key.model_dump(exclude={"id", "token_hash"}))
+    return ApiKeyRead(
+        id=key.id,
+        scopes=IMPLIED.get(key.scope, []),
+        **key.model_dump(exclude={"id", "token_hash"}),
+    )
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:

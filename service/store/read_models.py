@@ -289,6 +289,7 @@ class ApiKeyRead(ApiKeyBase):
     """An API key as listed: never its token."""
 
     id: int
+    scopes: list[str] = Field(description="What the key may do: its scope and those it implies")
 
 
 class ApiKeyCreated(ApiKeyRead):
