@@ -163,16 +163,17 @@ class AccessControl:
         return Caller(key, address)
 
     async def charge_write(self, caller: Caller) -> None:
-        """One write against the caller's quota (``CONFLICT_WRITE_RATE_LIMIT``); 429 with the
-        seconds until the window has room again when it is spent."""
-        if self._quota is None:
+        """One write against the key's quota (``CONFLICT_WRITE_RATE_LIMIT``); 429 with the
+        seconds until the window has room again when it is spent. Callers without a key are
+        not counted: with auth on they cannot write, with it off they are the local operator
+        (bulk loads, benchmarks) and the queue bound still holds."""
+        if self._quota is None or caller.key is None:
             return
         if await self._limiter.hit(self._quota, caller.identity):
             return
         stats = await self._limiter.get_window_stats(self._quota, caller.identity)
         raise RateLimitedError(
-            f"write quota of {self._quota} spent for this "
-            f"{'key' if caller.key is not None else 'address'}; retry later "
+            f"write quota of {self._quota} spent for API key {caller.key.id}; retry later "
             "(CONFLICT_WRITE_RATE_LIMIT)",
             retry_after=math.ceil(stats.reset_time - time.time()),
         )

@@ -155,7 +155,8 @@ class Settings(BaseSettings):
     )
     write_rate_limit: str = Field(
         default="120/minute",
-        description="Writes per key (or per address without a key) in a moving window, in "
+        description="Writes per API key in a moving window (callers without a key are not "
+        "counted), in "
         "the limits library's notation ('120/minute', '10/second;1000/hour' takes the first); "
         "empty: unlimited.",
     )

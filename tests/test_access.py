@@ -380,3 +380,10 @@ async def test_with_keys_every_closed_operation_documents_401_and_403(tmp_path: 
             assert closed == (path not in ("/health", "/ready")), (method, path)
             if closed:
                 assert {"401", "403"} <= set(operation["responses"]), (method, path)
+
+
+async def test_without_auth_writes_are_not_counted(tmp_path: Path) -> None:
+    async with service(tmp_path, workers=False, write_rate_limit="1/minute") as client:
+        for n in range(3):
+            answer = await client.post("/articles", json={"text": f"{ARTICLE} {n}"})
+            assert answer.status_code == 202
