@@ -10,13 +10,16 @@ from dataclasses import dataclass
 import anyio.to_thread
 import httpx
 import structlog
-from litestar import Litestar
+from litestar import Litestar, Router
+from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 
+from service.access import AccessControl
+from service.api.access import PUBLIC, authorize, declare_security
 from service.api.article_view import ArticleViewController
-from service.api.articles import ArticleController
+from service.api.articles import ArticleBatchController, ArticleController
 from service.api.clusters import (
     CampaignController,
     EventClusterController,
@@ -25,6 +28,7 @@ from service.api.clusters import (
 from service.api.errors import EXCEPTION_HANDLERS
 from service.api.exports import ExportController
 from service.api.health import HealthController
+from service.api.keys import ApiKeyController
 from service.api.params import strict_integers
 from service.api.records import (
     ActorController,
@@ -33,6 +37,7 @@ from service.api.records import (
     FigureController,
 )
 from service.api.runs import RunController
+from service.api.security import SecurityHeadersMiddleware, docs_csp
 from service.articles import ArticleService
 from service.cross_article import CrossArticleViews
 from service.errors import DatabaseUnavailableError
@@ -49,6 +54,9 @@ from service.worker import ExtractionWorkers
 
 log = structlog.get_logger(__name__)
 
+# Request bodies other than articles (PATCH, keys, empty POSTs) stay small.
+SMALL_BODY = 65_536
+
 
 @dataclass(slots=True)
 class Runtime:
@@ -57,6 +65,7 @@ class Runtime:
     workers: ExtractionWorkers
     llm_base_url: str
     llm_http: httpx.AsyncClient
+    access: AccessControl
 
 
 def configure_logging(settings: Settings) -> None:
@@ -156,10 +165,13 @@ async def open_runtime(
         stack.push_async_callback(pool.stop)
         yield Runtime(
             store=store,
-            articles=ArticleService(store, pool, settings.llm_model, settings.prompt_version),
+            articles=ArticleService(
+                store, pool, settings.llm_model, settings.prompt_version, settings.max_queue_depth
+            ),
             workers=pool,
             llm_base_url=base_url,
             llm_http=http,
+            access=AccessControl(settings, store.find_key),
         )
 
 
@@ -169,6 +181,12 @@ async def serve_workers(settings: Settings, stop: anyio.Event) -> None:
     async with open_runtime(settings) as runtime:
         log.info("extraction workers started", workers=len(runtime.workers.states()))
         await stop.wait()
+
+
+def article_body_limit(settings: Settings) -> int:
+    """Bytes one article's request may have: its text JSON-escaped (up to 6 bytes a
+    character, \\uXXXX) and its metadata."""
+    return settings.max_article_chars * 6 + SMALL_BODY
 
 
 def create_app(
@@ -186,12 +204,24 @@ def create_app(
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         async with open_runtime(settings, llm_http_client, workers=workers) as runtime:
             app.state.runtime = runtime
+            declare_security(app, runtime.access)
             yield
 
+    single = article_body_limit(settings)
     return Litestar(
         before_request=strict_integers,
+        guards=[authorize],
+        middleware=[SecurityHeadersMiddleware],
+        allowed_hosts=AllowedHostsConfig(allowed_hosts=settings.host_allowlist),
         route_handlers=[
-            ArticleController,
+            # Body limits sized to the route: an article, a batch of them, else SMALL_BODY.
+            Router("/", route_handlers=[ArticleController], request_max_body_size=single),
+            Router(
+                "/",
+                route_handlers=[ArticleBatchController],
+                request_max_body_size=single * settings.max_batch_articles,
+            ),
+            ApiKeyController,
             ArticleViewController,
             RunController,
             EventController,
@@ -215,8 +245,15 @@ def create_app(
         },
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        request_max_body_size=settings.max_article_chars * 4 * settings.max_batch_articles + 65536,
+        request_max_body_size=SMALL_BODY,
         openapi_config=OpenAPIConfig(
+            openapi_router=Router(
+                "/schema",
+                route_handlers=[],
+                include_in_schema=False,
+                opt=PUBLIC,
+                after_request=docs_csp,
+            ),
             title="Conflict news extraction",
             version="0.1.0",
             description="Events, actors and figures extracted from conflict news, grounded "

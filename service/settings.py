@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
+from limits import parse
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -138,6 +139,39 @@ class Settings(BaseSettings):
         "with. Unset: the pinned one, built once into <local_model_dir>/runtime/.",
     )
 
+    auth: bool = Field(
+        default=False,
+        description="Require API keys (python -m service keys create): read, write or admin "
+        "scope per operation. Off: anyone who can reach the service may do everything.",
+    )
+    allow_open: bool = Field(
+        default=False,
+        description="Start with auth off on an address other machines can reach (otherwise "
+        "refused).",
+    )
+    public_reads: bool = Field(
+        default=False,
+        description="With auth on, serve the read operations (GET) without a key.",
+    )
+    write_rate_limit: str = Field(
+        default="120/minute",
+        description="Writes per API key in a moving window (callers without a key are not "
+        "counted), in "
+        "the limits library's notation ('120/minute', '10/second;1000/hour' takes the first); "
+        "empty: unlimited.",
+    )
+    max_queue_depth: int = Field(
+        default=10_000,
+        ge=1,
+        description="Pending runs the queue may hold; a post or re-run that would exceed it "
+        "gets 503 with Retry-After (a batch is counted whole).",
+    )
+    allowed_hosts: str = Field(
+        default="",
+        description="Comma-separated Host header values served besides localhost, 127.0.0.1, "
+        "::1 and CONFLICT_HOST ('*.example.org' allowed; '*' for any).",
+    )
+
     log_level: str = Field(default="INFO")
     log_json: bool = Field(default=False, description="Log JSON lines instead of console text.")
 
@@ -146,6 +180,28 @@ class Settings(BaseSettings):
         if self.run_heartbeat_s >= self.run_lease_s:
             raise ValueError("run_heartbeat_s must be shorter than run_lease_s")
         return self
+
+    @model_validator(mode="after")
+    def _rate_limit_parses(self) -> Settings:
+        if self.write_rate_limit:
+            try:
+                parse(self.write_rate_limit)
+            except ValueError as exc:
+                raise ValueError(
+                    f"write_rate_limit: {self.write_rate_limit!r} is not a rate like 120/minute"
+                ) from exc
+        return self
+
+    @property
+    def host_allowlist(self) -> list[str]:
+        """Host header values the service answers to."""
+        names = ["localhost", "127.0.0.1", "[::1]"]
+        if self.host not in {"0.0.0.0", "::", ""}:
+            names.append(f"[{self.host}]" if ":" in self.host else self.host)
+        # Litestar compares the whole Host header, port included.
+        hosts = [h for name in names for h in (name, f"{name}:{self.port}")]
+        hosts += [h.strip() for h in self.allowed_hosts.split(",") if h.strip()]
+        return list(dict.fromkeys(hosts))
 
     @property
     def instructor_mode(self) -> InstructorMode:

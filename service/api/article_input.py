@@ -65,6 +65,23 @@ class ArticleIn(BaseModel):
     )
 
 
+class ArticlePatch(BaseModel):
+    """Metadata corrections: only the fields sent change (null clears one)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"title": "Airstrikes pound Douma"}]},
+    )
+
+    title: str | None = Field(default=None, max_length=500)
+    url: str | None = Field(default=None, max_length=2000)
+    source: str | None = Field(default=None, max_length=200, description="Publisher.")
+    published_date: Annotated[dt.date | None, BeforeValidator(_iso_date)] = Field(
+        default=None,
+        description="ISO date; a change queues a re-run (relative dates are resolved against it).",
+    )
+
+
 class BatchIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     articles: list[ArticleIn] = Field(min_length=1)
@@ -154,12 +171,18 @@ def _checked(item: ArticleIn, max_chars: int, where: str = "") -> ArticleInput:
             "(CONFLICT_MAX_ARTICLE_CHARS)"
         )
     published = item.published_date or find_published_date(text)
+    derived = set()
+    if not item.title:
+        derived.add("title")
+    if item.published_date is None:
+        derived.add("published_date")
     return ArticleInput(
         text=item.text,
         title=item.title or _headline(text),
         url=item.url,
         source=item.source,
         published_date=published,
+        derived=frozenset(derived),
     )
 
 
@@ -210,3 +233,19 @@ def parse_batch(
     return [
         _checked(item, max_chars, where=f"articles.{n}.") for n, item in enumerate(batch.articles)
     ]
+
+
+def parse_patch(content_type: str | None, raw: bytes) -> dict[str, object]:
+    """The fields a PATCH sets, by name; a 400 for an empty or unknown one."""
+    media = _media_type(content_type)
+    if media != "application/json":
+        raise UnsupportedMediaError(
+            f"content type {media or '(none)'!r} is not supported; send application/json "
+            '({"title": "..."})'
+        )
+    patch = _json_object(raw, ArticlePatch, '{"title": "..."}')
+    if not patch.model_fields_set:
+        raise BadRequestError(
+            "nothing to change: send one or more of title, url, source, published_date"
+        )
+    return {name: getattr(patch, name) for name in sorted(patch.model_fields_set)}

@@ -12,7 +12,10 @@ from litestar.params import KwargDefinition
 from pydantic import BaseModel, Field
 
 from service.api.params import route_parameters
-from service.errors import ClientError, ServiceUnavailableError
+from service.errors import ClientError, ServiceUnavailableError, UnauthorizedError
+
+# Sent with every 401: the schemes this service takes (README "Security").
+WWW_AUTHENTICATE = 'Bearer realm="conflict-extract", ApiKey header="X-API-Key"'
 
 
 class ErrorBody(BaseModel):
@@ -25,12 +28,17 @@ class ErrorBody(BaseModel):
     )
 
 
-_MEANING = {
+MEANING = {
     400: "Malformed body, or a parameter outside its type or range; `error` names it.",
+    401: "No API key, or an unknown or revoked one (see WWW-Authenticate).",
+    403: "The API key lacks the scope this operation needs (`detail.needed`), or a "
+    "cross-site write without a key.",
     404: "No record with this id.",
     413: "Article text, batch or body over its size limit.",
     415: "Body neither application/json nor text/plain.",
-    503: "Database locked or read-only; retry after the Retry-After header's seconds.",
+    429: "The key's write quota is spent; retry after the Retry-After header's seconds.",
+    503: "Database locked or read-only, or the queue is full; retry after the Retry-After "
+    "header's seconds.",
 }
 
 
@@ -38,7 +46,7 @@ def error_responses(*statuses: int) -> dict[int, ResponseSpec]:
     """OpenAPI responses for the given error statuses, all with ``ErrorBody``."""
     return {
         status: ResponseSpec(
-            data_container=ErrorBody, description=_MEANING[status], generate_examples=False
+            data_container=ErrorBody, description=MEANING[status], generate_examples=False
         )
         for status in statuses
     }
@@ -55,7 +63,12 @@ def error_response(
 
 
 def client_error_handler(_: Request[Any, Any, Any], exc: ClientError) -> Response[Any]:
-    return error_response(exc.status_code, exc.message, exc.detail)
+    headers = {}
+    if isinstance(exc, UnauthorizedError):
+        headers["WWW-Authenticate"] = WWW_AUTHENTICATE
+    if exc.retry_after is not None:
+        headers["Retry-After"] = str(exc.retry_after)
+    return error_response(exc.status_code, exc.message, exc.detail, headers or None)
 
 
 def unavailable_handler(_: Request[Any, Any, Any], exc: ServiceUnavailableError) -> Response[Any]:

@@ -9,6 +9,7 @@ from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
+from service.api.access import PUBLIC
 from service.errors import DatabaseUnavailableError
 from service.settings import Settings
 from service.store.read_models import Health, QueueStats, Readiness, Workers
@@ -32,6 +33,7 @@ def redact(url: str) -> str:
 class HealthController(Controller):
     path = "/"
     tags = ["health"]
+    opt = PUBLIC
 
     @get("/health", operation_id="health", summary="Liveness")
     async def health(self) -> Health:

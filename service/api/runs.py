@@ -9,6 +9,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
+from service.api.access import ADMIN
 from service.api.errors import error_responses
 from service.api.filters import Cursor, Id, Limit
 from service.api.pages import decode_cursor, page
@@ -99,9 +100,12 @@ class RunController(Controller):
         operation_id="retryRuns",
         summary="Put failed runs (poisoned ones included) back in the queue",
         description="Every failed run matching the filters gets a fresh attempt count and is "
-        "queued again; answers how many.",
+        "queued again (the latest failed run per article and prompt version, none where one "
+        "is already queued or running; not bounded by CONFLICT_MAX_QUEUE_DEPTH); answers how "
+        "many.",
         status_code=HTTP_200_OK,
-        responses=error_responses(400, 503),
+        opt=ADMIN,
+        responses=error_responses(400, 401, 403, 429, 503),
     )
     async def retry(
         self,

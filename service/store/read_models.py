@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from service.store.tables import (
     ActorBase,
+    ApiKeyBase,
     ArticleBase,
     CanonicalActorBase,
     EventBase,
@@ -115,6 +116,14 @@ class Page(BaseModel, Generic[T]):
     )
 
 
+class FieldConflict(BaseModel):
+    """A metadata field a re-post sent with another value than the stored one."""
+
+    field: str
+    stored: str | None
+    sent: str | None
+
+
 class Accepted(BaseModel):
     """Answer to a POST of an article: where it is stored and where its extraction stands."""
 
@@ -124,6 +133,11 @@ class Accepted(BaseModel):
     article_url: str
     article: ArticleRead | None = Field(
         default=None, description="The finished extraction, when ?wait= saw it finish."
+    )
+    conflicts: list[FieldConflict] = Field(
+        default_factory=list,
+        description="A re-post of a stored text (created: false) whose metadata differs from "
+        "the stored article's: the stored values are kept; PATCH /articles/{id} corrects them.",
     )
 
 
@@ -269,3 +283,28 @@ class CampaignRead(BaseModel):
     actors: list[ClusterActor] = Field(description="Named actors (not generic descriptions)")
     article_count: int
     articles: list[ArticleRef]
+
+
+class ApiKeyRead(ApiKeyBase):
+    """An API key as listed: never its token."""
+
+    id: int
+    scopes: list[str] = Field(description="What the key may do: its scope and those it implies")
+
+
+class ApiKeyCreated(ApiKeyRead):
+    token: str = Field(
+        description="The key's secret: shown this once, only its sha256 is stored. Send it as "
+        "'Authorization: Bearer <token>' or 'X-API-Key: <token>'."
+    )
+
+
+class ArticleUpdated(BaseModel):
+    """Answer to PATCH /articles/{id}."""
+
+    article: ArticleSummary
+    changed: list[str] = Field(description="The fields whose value changed")
+    run: RunRead | None = Field(
+        description="The re-run queued because published_date changed (or the run already "
+        "queued for the article), else null"
+    )

@@ -10,13 +10,14 @@ from sqlalchemy.engine import Engine
 
 from service.resolution.actors import ActorResolver
 from service.store.actor_links import KnownActors
+from service.store.keys import KeyStore
 from service.store.queries import Queries
 from service.store.runs import RunQueue
 from service.store.views import ViewQueries
 from service.store.writes import RecordWrites
 
 
-class Store(RunQueue, RecordWrites, Queries, ViewQueries):
+class Store(RunQueue, RecordWrites, Queries, ViewQueries, KeyStore):
     def __init__(self, engine: Engine, resolver: ActorResolver | None = None) -> None:
         self.engine = engine
         self.resolver = resolver or ActorResolver()

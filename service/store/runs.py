@@ -14,13 +14,15 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from service.errors import LeaseLostError, NotFoundError
+from service.errors import LeaseLostError, NotFoundError, QueueFullError
 from service.extraction.records import SCHEMA_VERSION
 from service.store.filters import RunFilter, Window, fetch, window
-from service.store.read_models import QueueStats, RunRead
+from service.store.read_models import ArticleSummary, FieldConflict, QueueStats, RunRead
 from service.store.tables import Article, ExtractionRun, FailureReason, RunStatus, utcnow
 
 ERROR_CHARS = 1000
+QUEUE_FULL_RETRY_S = 30
+METADATA = ("title", "url", "source", "published_date")
 TAKEN_OVER = "the worker running it stopped (its lease ran out); taken over by another worker"
 
 log = structlog.get_logger(__name__)
@@ -42,6 +44,8 @@ class ArticleInput:
     url: str | None = None
     source: str | None = None
     published_date: dt.date | None = None
+    # Fields read from the text, not sent (a headline, a "Published:" line): never a conflict.
+    derived: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +53,7 @@ class Ingested:
     article_id: int
     created: bool
     run_id: int | None  # the new run, or the article's latest one
+    conflicts: tuple[FieldConflict, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,27 +154,111 @@ def latest_run_id(session: Session, article_id: int) -> int | None:
     ).one()
 
 
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def metadata_conflicts(article: Article, item: ArticleInput) -> tuple[FieldConflict, ...]:
+    """The metadata fields ``item`` sent with a value other than the stored article's."""
+    conflicts = []
+    for name in METADATA:
+        sent = getattr(item, name)
+        stored = getattr(article, name)
+        if sent is not None and name not in item.derived and sent != stored:
+            conflicts.append(FieldConflict(field=name, stored=_text(stored), sent=_text(sent)))
+    return tuple(conflicts)
+
+
+def check_queue_room(session: Session, adding: int, max_pending: int | None) -> None:
+    """``QueueFullError`` when the pending runs (``adding`` of them this transaction's, already
+    flushed) exceed ``max_pending``. Approximate under concurrent writers: each counts the
+    others' committed runs only."""
+    if max_pending is None or adding == 0:
+        return
+    session.flush()
+    pending = session.exec(
+        select(func.count(col(ExtractionRun.id))).where(ExtractionRun.status == RunStatus.PENDING)
+    ).one()
+    if pending > max_pending:
+        raise QueueFullError(
+            f"the queue holds {pending - adding} pending runs and {adding} more would exceed "
+            f"its limit of {max_pending} (CONFLICT_MAX_QUEUE_DEPTH); retry later",
+            retry_after=QUEUE_FULL_RETRY_S,
+        )
+
+
+def queued_run_id(session: Session, article_id: int, prompt_version: str) -> int | None:
+    """The article's pending or running run of this prompt version (at most one)."""
+    return session.exec(
+        select(ExtractionRun.id).where(
+            ExtractionRun.article_id == article_id,
+            ExtractionRun.prompt_version == prompt_version,
+            col(ExtractionRun.status).in_([RunStatus.PENDING, RunStatus.RUNNING]),
+        )
+    ).first()
+
+
+def queue_run(
+    session: Session, article_id: int, model: str, prompt_version: str, max_pending: int | None
+) -> tuple[int, bool]:
+    """The article's queued run of this prompt version, else a new one (room permitting)."""
+    waiting = queued_run_id(session, article_id, prompt_version)
+    if waiting is not None:
+        return waiting, False
+    run = new_run(article_id, model, prompt_version)
+    session.add(run)
+    session.flush()
+    check_queue_room(session, 1, max_pending)
+    assert run.id is not None
+    return run.id, True
+
+
+def summary(session: Session, article: Article) -> ArticleSummary:
+    assert article.id is not None
+    latest = latest_run_id(session, article.id)
+    run = session.get(ExtractionRun, latest) if latest is not None else None
+    return ArticleSummary(
+        **article.model_dump(exclude={"text"}),
+        chars=len(article.text),
+        latest_run=run_read(run) if run is not None else None,
+    )
+
+
 class RunQueue:
     engine: Engine
 
     # -- intake ------------------------------------------------------------------------------
 
-    def ingest(self, item: ArticleInput, model: str, prompt_version: str) -> Ingested:
-        [ingested] = self.ingest_many([item], model, prompt_version)
+    def ingest(
+        self, item: ArticleInput, model: str, prompt_version: str, max_pending: int | None = None
+    ) -> Ingested:
+        [ingested] = self.ingest_many([item], model, prompt_version, max_pending)
         return ingested
 
     def ingest_many(
-        self, items: list[ArticleInput], model: str, prompt_version: str
+        self,
+        items: list[ArticleInput],
+        model: str,
+        prompt_version: str,
+        max_pending: int | None = None,
     ) -> list[Ingested]:
-        """Store the articles (or find them by content hash) and queue a run for each new one,
-        all in one transaction: a failure stores none of them. Safe against a concurrent post
-        of the same text (the transaction is retried once and then finds it)."""
+        """Store the articles (or find them by content hash, with the metadata that differs)
+        and queue a run for each new one, all in one transaction: a failure stores none of
+        them, and so does a queue that cannot take all the new runs (``max_pending``). Safe
+        against a concurrent post of the same text (the transaction is retried once and then
+        finds it)."""
         try:
-            return self._ingest(items, model, prompt_version)
+            return self._ingest(items, model, prompt_version, max_pending)
         except IntegrityError:
-            return self._ingest(items, model, prompt_version)
+            return self._ingest(items, model, prompt_version, max_pending)
 
-    def _ingest(self, items: list[ArticleInput], model: str, prompt_version: str) -> list[Ingested]:
+    def _ingest(
+        self,
+        items: list[ArticleInput],
+        model: str,
+        prompt_version: str,
+        max_pending: int | None,
+    ) -> list[Ingested]:
         results: list[Ingested] = []
         runs: list[tuple[int, ExtractionRun]] = []
         with Session(self.engine) as session:
@@ -183,7 +272,10 @@ class RunQueue:
                         select(Article.id).where(Article.content_hash == digest)
                     ).first()
                 if found is not None:
-                    results.append(Ingested(found, False, latest_run_id(session, found)))
+                    stored = session.get(Article, found)
+                    assert stored is not None
+                    conflicts = metadata_conflicts(stored, item)
+                    results.append(Ingested(found, False, latest_run_id(session, found), conflicts))
                     continue
                 article = Article(
                     content_hash=digest,
@@ -201,30 +293,60 @@ class RunQueue:
                 session.add(run)
                 runs.append((len(results), run))
                 results.append(Ingested(article.id, True, None))
+            check_queue_room(session, len(runs), max_pending)
             session.commit()
             for index, run in runs:
                 assert run.id is not None
                 results[index] = Ingested(results[index].article_id, True, run.id)
         return results
 
-    def request_run(self, article_id: int, model: str, prompt_version: str) -> tuple[int, bool]:
-        """Queue a re-extraction; an already queued or running one is returned instead."""
+    def request_run(
+        self, article_id: int, model: str, prompt_version: str, max_pending: int | None = None
+    ) -> tuple[int, bool]:
+        """Queue a re-extraction; the article's run of this prompt version already queued or
+        running is returned instead (a unique index keeps it to one, even under concurrent
+        requests)."""
+        try:
+            return self._request_run(article_id, model, prompt_version, max_pending)
+        except IntegrityError:  # a concurrent request queued it first
+            return self._request_run(article_id, model, prompt_version, max_pending)
+
+    def _request_run(
+        self, article_id: int, model: str, prompt_version: str, max_pending: int | None
+    ) -> tuple[int, bool]:
         with Session(self.engine) as session:
             if session.get(Article, article_id) is None:
                 raise NotFoundError(f"article {article_id} does not exist")
-            waiting = session.exec(
-                select(ExtractionRun.id).where(
-                    ExtractionRun.article_id == article_id,
-                    col(ExtractionRun.status).in_([RunStatus.PENDING, RunStatus.RUNNING]),
-                )
-            ).first()
-            if waiting is not None:
-                return waiting, False
-            run = new_run(article_id, model, prompt_version)
-            session.add(run)
+            result = queue_run(session, article_id, model, prompt_version, max_pending)
             session.commit()
-            assert run.id is not None
-            return run.id, True
+            return result
+
+    def update_article(
+        self,
+        article_id: int,
+        changes: dict[str, object],
+        model: str,
+        prompt_version: str,
+        max_pending: int | None = None,
+    ) -> tuple[ArticleSummary, list[str], int | None]:
+        """Set the given metadata fields; a changed ``published_date`` queues a re-run (or
+        finds the one queued). Returns the article, the fields that changed and the run."""
+        with Session(self.engine) as session:
+            article = session.exec(
+                select(Article).where(Article.id == article_id).with_for_update()
+            ).first()
+            if article is None:
+                raise NotFoundError(f"article {article_id} does not exist")
+            changed = [name for name, value in changes.items() if getattr(article, name) != value]
+            for name in changed:
+                setattr(article, name, changes[name])
+            session.add(article)
+            run_id = None
+            if "published_date" in changed:
+                run_id, _ = queue_run(session, article_id, model, prompt_version, max_pending)
+            session.commit()
+            session.refresh(article)
+            return summary(session, article), changed, run_id
 
     # -- the queue ---------------------------------------------------------------------------
 
@@ -347,13 +469,35 @@ class RunQueue:
 
     def retry_runs(self, f: RunFilter) -> list[int]:
         """Failed runs matching ``f`` go back to the queue with a fresh attempt count; returns
-        their ids."""
+        their ids. One run per article and prompt version at most (the latest failed one), and
+        none where that article and prompt version already has a run queued or running."""
+        try:
+            return self._retry_runs(f)
+        except IntegrityError:  # a run was queued meanwhile: choose again
+            return self._retry_runs(f)
+
+    def _retry_runs(self, f: RunFilter) -> list[int]:
         with Session(self.engine) as session:
-            stmt = select(ExtractionRun.id).where(ExtractionRun.status == RunStatus.FAILED)
+            stmt = select(
+                ExtractionRun.id, ExtractionRun.article_id, ExtractionRun.prompt_version
+            ).where(ExtractionRun.status == RunStatus.FAILED)
             stmt = _filtered(
                 stmt, RunFilter(article_id=f.article_id, since=f.since, reason=f.reason)
             )
-            ids = [i for i in session.exec(stmt).all() if i is not None]
+            latest: dict[tuple[int, str], int] = {}
+            for run_id, article_id, prompt_version in session.exec(stmt).all():
+                if run_id is not None:
+                    key = (article_id, prompt_version)
+                    latest[key] = max(run_id, latest.get(key, 0))
+            queued = set(
+                session.exec(
+                    select(ExtractionRun.article_id, ExtractionRun.prompt_version).where(
+                        col(ExtractionRun.status).in_([RunStatus.PENDING, RunStatus.RUNNING]),
+                        col(ExtractionRun.article_id).in_({a for a, _ in latest}),
+                    )
+                ).all()
+            )
+            ids = sorted(run_id for key, run_id in latest.items() if key not in queued)
             if ids:
                 session.execute(
                     update(ExtractionRun)

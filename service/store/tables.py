@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Column, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Integer, String, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 # Ids are 64-bit, as the API allows (1..2**63-1); SQLite's INTEGER already is, and only an
@@ -34,6 +34,7 @@ class FailureReason(StrEnum):
     INTERRUPTED = "interrupted"  # transient: the service stopped while the run was running
     INTERNAL = "internal"  # a bug, or records that cannot be stored
     POISONED = "poisoned"  # failed ``run_max_attempts`` times: parked until retried by hand
+    SUPERSEDED = "superseded"  # a second queued run of one article and prompt version (0007)
 
 
 class ArticleBase(SQLModel):
@@ -80,10 +81,23 @@ class ExtractionRunBase(SQLModel):
     lease_until: dt.datetime | None = None
 
 
+# Statuses are stored by name (the enum's SQL type), as written here.
+QUEUED_SQL = "status IN ('PENDING', 'RUNNING')"
+
+
 class ExtractionRun(ExtractionRunBase, table=True):
     __table_args__ = (
         Index("ix_run_status_id", "status", "id"),
         Index("ix_run_status_lease", "status", "lease_until"),
+        # At most one queued (pending or running) run per article and prompt version.
+        Index(
+            "ux_run_queued",
+            "article_id",
+            "prompt_version",
+            unique=True,
+            sqlite_where=text(QUEUED_SQL),
+            postgresql_where=text(QUEUED_SQL),
+        ),
     )
 
     id: int | None = Field(sa_type=ID, default=None, primary_key=True)
@@ -256,3 +270,28 @@ class ViewState(SQLModel, table=True):
 
     name: str = Field(primary_key=True, max_length=64)
     version: str = Field(max_length=64)
+
+
+# -- access ------------------------------------------------------------------------------------
+
+
+class ApiKeyBase(SQLModel):
+    name: str = Field(max_length=100)
+    scope: str = Field(
+        max_length=16, description="read, write or admin; admin implies write implies read"
+    )
+    prefix: str = Field(
+        max_length=16, description="The token's first characters, to tell keys apart"
+    )
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    revoked_at: dt.datetime | None = None
+    last_used_at: dt.datetime | None = None
+
+
+class ApiKey(ApiKeyBase, table=True):
+    """An API key; only the sha256 of its token is stored."""
+
+    __tablename__ = "apikey"
+
+    id: int | None = Field(sa_type=ID, default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)

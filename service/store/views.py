@@ -74,14 +74,18 @@ def lock_cross_article(session: Session) -> None:
         session.execute(text(f"SELECT pg_advisory_xact_lock({_CROSS_ARTICLE_LOCK})"))
 
 
-def refresh_article(session: Session, article_id: int) -> None:
-    """Make the views show the article's latest successful run (or nothing, without one).
-    The caller holds ``lock_cross_article`` and commits."""
-    current = session.exec(
-        select(func.max(ExtractionRun.id)).where(
-            ExtractionRun.article_id == article_id, ExtractionRun.status == RunStatus.SUCCEEDED
-        )
-    ).one()
+def refresh_article(session: Session, article_id: int, *, removed: bool = False) -> None:
+    """Make the views show the article's latest successful run (or nothing, without one or
+    when the article is being ``removed``). The caller holds ``lock_cross_article`` and
+    commits."""
+    current = None
+    if not removed:
+        current = session.exec(
+            select(func.max(ExtractionRun.id)).where(
+                ExtractionRun.article_id == article_id,
+                ExtractionRun.status == RunStatus.SUCCEEDED,
+            )
+        ).one()
     old = session.exec(
         select(EventView.sub_event_type, EventView.place).where(EventView.article_id == article_id)
     ).all()

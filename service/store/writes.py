@@ -5,14 +5,26 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from sqlalchemy import delete
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
+from service.errors import NotFoundError
 from service.extraction.records import ArticleExtraction
 from service.resolution.actors import ActorResolver
 from service.store.actor_links import KnownActors, link_run_actors
 from service.store.runs import Accounting, Claim, account, held_run, release
-from service.store.tables import Actor, Event, EventActor, Figure, RunStatus
+from service.store.tables import (
+    Actor,
+    ActorLink,
+    Article,
+    CanonicalActor,
+    Event,
+    EventActor,
+    ExtractionRun,
+    Figure,
+    RunStatus,
+)
 from service.store.views import lock_cross_article, refresh_article
 
 DROPPED_DETAIL_CHARS = 500
@@ -94,3 +106,39 @@ class RecordWrites:
             session.flush()
             refresh_article(session, article_id)
             session.commit()
+
+    def delete_article(self, article_id: int) -> None:
+        """Remove the article, its runs, records and actor links, and its share of the
+        cross-article views (the clusters, campaigns and figure groups it was in are
+        re-clustered without it), in one transaction. Canonical actors other articles may
+        name stay; generic descriptions kept to this article go with it. A worker still
+        running one of its runs loses its lease and writes nothing."""
+        with Session(self.engine) as session:
+            lock_cross_article(session)
+            article = session.exec(
+                select(Article).where(Article.id == article_id).with_for_update()
+            ).first()
+            if article is None:
+                raise NotFoundError(f"article {article_id} does not exist")
+            refresh_article(session, article_id, removed=True)
+            actors = select(Actor.id).where(Actor.article_id == article_id)
+            events = select(Event.id).where(Event.article_id == article_id)
+            generic = select(CanonicalActor.id).where(CanonicalActor.article_id == article_id)
+            generic_ids = [i for i in session.exec(generic).all() if i is not None]
+            session.execute(delete(ActorLink).where(col(ActorLink.actor_id).in_(actors)))
+            session.execute(delete(ActorLink).where(col(ActorLink.canonical_id).in_(generic)))
+            session.execute(delete(EventActor).where(col(EventActor.event_id).in_(events)))
+            session.execute(delete(EventActor).where(col(EventActor.actor_id).in_(actors)))
+            session.execute(delete(Figure).where(col(Figure.article_id) == article_id))
+            session.execute(delete(Event).where(col(Event.article_id) == article_id))
+            session.execute(delete(Actor).where(col(Actor.article_id) == article_id))
+            session.execute(
+                delete(CanonicalActor).where(col(CanonicalActor.article_id) == article_id)
+            )
+            session.execute(
+                delete(ExtractionRun).where(col(ExtractionRun.article_id) == article_id)
+            )
+            session.execute(delete(Article).where(col(Article.id) == article_id))
+            session.commit()
+        for canonical_id in generic_ids:
+            self.known_actors.actors.pop(canonical_id, None)

@@ -229,6 +229,11 @@ def _e(text: str) -> str:
     return html.escape(text, quote=True)
 
 
+def page_template() -> str:
+    """The page's HTML with its placeholders (its inline script and style have none)."""
+    return _page().template
+
+
 @cache
 def _page() -> Template:
     return Template(files("service.view").joinpath("page.html").read_text(encoding="utf-8"))
