@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import argparse
 import signal
+import sys
 
 import anyio
 import uvicorn
+from pydantic import ValidationError
 
 from service.app import create_app, serve_workers
-from service.settings import Settings
+from service.settings import Settings, explain
 
 
 async def _workers(settings: Settings) -> None:
@@ -34,7 +36,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m service", description=__doc__)
     parser.add_argument("role", nargs="?", choices=["all", "api", "worker"], default="all")
     role = parser.parse_args(argv).role
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        for line in explain(exc):
+            print(f"invalid setting: {line}", file=sys.stderr)
+        raise SystemExit(2) from None
     if role == "worker":
         anyio.run(_workers, settings)
         return
@@ -43,6 +50,7 @@ def main(argv: list[str] | None = None) -> None:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),
+        log_config=None,  # uvicorn's loggers go through the service's one log stream
         timeout_graceful_shutdown=10,
     )
 

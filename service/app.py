@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from service.api.clusters import (
 from service.api.errors import EXCEPTION_HANDLERS
 from service.api.exports import ExportController
 from service.api.health import HealthController
+from service.api.metrics import MetricsController
 from service.api.params import strict_integers
 from service.api.records import (
     ActorController,
@@ -40,6 +40,9 @@ from service.extraction.confidence import load_calibrations
 from service.extraction.pipeline import ExtractionPipeline
 from service.extraction.prompts import PROMPTS_DIR, load_prompt
 from service.llm import StructuredLLM, build_openai_client
+from service.ops.logs import configure_logging
+from service.ops.metrics import http_metrics
+from service.ops.request_id import request_id_middleware
 from service.settings import Settings
 from service.store.actor_links import link_unlinked
 from service.store.database import create_db_engine
@@ -57,23 +60,6 @@ class Runtime:
     workers: ExtractionWorkers
     llm_base_url: str
     llm_http: httpx.AsyncClient
-
-
-def configure_logging(settings: Settings) -> None:
-    level = logging.getLevelNamesMapping().get(settings.log_level.upper(), logging.INFO)
-    renderer: structlog.typing.Processor = (
-        structlog.processors.JSONRenderer()
-        if settings.log_json
-        else structlog.dev.ConsoleRenderer(colors=False)
-    )
-    structlog.configure(
-        processors=[
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso"),
-            renderer,
-        ],
-        wrapper_class=structlog.make_filtering_bound_logger(level),
-    )
 
 
 def _runtime(state: State) -> Runtime:
@@ -203,7 +189,9 @@ def create_app(
             FigureGroupController,
             ExportController,
             HealthController,
+            MetricsController,
         ],
+        middleware=[request_id_middleware, http_metrics().middleware],
         dependencies={
             "settings": Provide(lambda: settings, sync_to_thread=False),
             "store": Provide(_store, sync_to_thread=False),
@@ -215,6 +203,7 @@ def create_app(
         },
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        logging_config=None,  # the one log stream (service/ops/logs.py), not Litestar's own
         request_max_body_size=settings.max_article_chars * 4 * settings.max_batch_articles + 65536,
         openapi_config=OpenAPIConfig(
             title="Conflict news extraction",
