@@ -12,7 +12,6 @@ import structlog
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.openapi import OpenAPIConfig
 
 from service.api.article_view import ArticleViewController
 from service.api.articles import ArticleController
@@ -21,6 +20,7 @@ from service.api.clusters import (
     EventClusterController,
     FigureGroupController,
 )
+from service.api.docs import docs_assets, openapi_config
 from service.api.errors import EXCEPTION_HANDLERS
 from service.api.exports import ExportController
 from service.api.health import HealthController
@@ -190,6 +190,7 @@ def create_app(
             ExportController,
             HealthController,
             MetricsController,
+            docs_assets(),
         ],
         middleware=[request_id_middleware, http_metrics().middleware],
         dependencies={
@@ -205,12 +206,6 @@ def create_app(
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         logging_config=None,  # the one log stream (service/ops/logs.py), not Litestar's own
         request_max_body_size=settings.max_article_chars * 4 * settings.max_batch_articles + 65536,
-        openapi_config=OpenAPIConfig(
-            title="Conflict news extraction",
-            version="0.1.0",
-            description="Events, actors and figures extracted from conflict news, grounded "
-            "in the article text by character offsets.",
-            path="/schema",
-        ),
+        openapi_config=openapi_config(),
         debug=False,
     )

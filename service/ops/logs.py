@@ -20,7 +20,7 @@ _SHARED: list[structlog.typing.Processor] = [
     structlog.processors.TimeStamper(fmt="iso", utc=True),
 ]
 # Libraries whose INFO lines are one per request or call: kept at WARNING unless DEBUG is asked.
-_CHATTY = ("httpx", "httpcore", "openai", "instructor", "alembic", "uvicorn.access")
+_CHATTY = ("httpx", "httpcore", "openai", "instructor", "alembic")
 
 
 def configure_logging(settings: Settings) -> None:
