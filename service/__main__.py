@@ -14,11 +14,12 @@ import sys
 
 import anyio
 import uvicorn
+from pydantic import ValidationError
 
 from service.access import Scope, check_exposure
 from service.app import create_app, serve_workers
 from service.errors import ConfigurationError, ServiceError
-from service.settings import Settings
+from service.settings import Settings, explain
 from service.store.database import create_db_engine
 from service.store.read_models import ApiKeyRead
 from service.store.repository import Store
@@ -99,7 +100,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = _parser()
     args = parser.parse_args(argv)
     role = args.role or "all"
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        for line in explain(exc):
+            print(f"invalid setting: {line}", file=sys.stderr)
+        raise SystemExit(2) from None
     try:
         if role == "keys":
             keys(args, settings)
@@ -118,6 +124,7 @@ def main(argv: list[str] | None = None) -> None:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),
+        log_config=None,  # uvicorn's loggers go through the service's one log stream
         timeout_graceful_shutdown=10,
     )
 

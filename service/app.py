@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -14,7 +13,6 @@ from litestar import Litestar, Router
 from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.openapi import OpenAPIConfig
 
 from service.access import AccessControl
 from service.api.access import PUBLIC, authorize, declare_security
@@ -25,10 +23,12 @@ from service.api.clusters import (
     EventClusterController,
     FigureGroupController,
 )
+from service.api.docs import docs_assets, openapi_config
 from service.api.errors import EXCEPTION_HANDLERS
 from service.api.exports import ExportController
 from service.api.health import HealthController
 from service.api.keys import ApiKeyController
+from service.api.metrics import MetricsController
 from service.api.params import strict_integers
 from service.api.records import (
     ActorController,
@@ -45,6 +45,9 @@ from service.extraction.confidence import load_calibrations
 from service.extraction.pipeline import ExtractionPipeline
 from service.extraction.prompts import PROMPTS_DIR, load_prompt
 from service.llm import StructuredLLM, build_openai_client
+from service.ops.logs import configure_logging
+from service.ops.metrics import http_metrics
+from service.ops.request_id import request_id_middleware
 from service.settings import Settings
 from service.store.actor_links import link_unlinked
 from service.store.database import create_db_engine
@@ -66,23 +69,6 @@ class Runtime:
     llm_base_url: str
     llm_http: httpx.AsyncClient
     access: AccessControl
-
-
-def configure_logging(settings: Settings) -> None:
-    level = logging.getLevelNamesMapping().get(settings.log_level.upper(), logging.INFO)
-    renderer: structlog.typing.Processor = (
-        structlog.processors.JSONRenderer()
-        if settings.log_json
-        else structlog.dev.ConsoleRenderer(colors=False)
-    )
-    structlog.configure(
-        processors=[
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso"),
-            renderer,
-        ],
-        wrapper_class=structlog.make_filtering_bound_logger(level),
-    )
 
 
 def _runtime(state: State) -> Runtime:
@@ -211,7 +197,7 @@ def create_app(
     return Litestar(
         before_request=strict_integers,
         guards=[authorize],
-        middleware=[SecurityHeadersMiddleware],
+        middleware=[request_id_middleware, SecurityHeadersMiddleware, http_metrics().middleware],
         allowed_hosts=AllowedHostsConfig(allowed_hosts=settings.host_allowlist),
         route_handlers=[
             # Body limits sized to the route: an article, a batch of them, else SMALL_BODY.
@@ -233,6 +219,8 @@ def create_app(
             FigureGroupController,
             ExportController,
             HealthController,
+            MetricsController,
+            docs_assets(PUBLIC),
         ],
         dependencies={
             "settings": Provide(lambda: settings, sync_to_thread=False),
@@ -245,20 +233,16 @@ def create_app(
         },
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        logging_config=None,  # the one log stream (service/ops/logs.py), not Litestar's own
         request_max_body_size=SMALL_BODY,
-        openapi_config=OpenAPIConfig(
-            openapi_router=Router(
+        openapi_config=openapi_config(
+            Router(
                 "/schema",
                 route_handlers=[],
                 include_in_schema=False,
                 opt=PUBLIC,
                 after_request=docs_csp,
-            ),
-            title="Conflict news extraction",
-            version="0.1.0",
-            description="Events, actors and figures extracted from conflict news, grounded "
-            "in the article text by character offsets.",
-            path="/schema",
+            )
         ),
         debug=False,
     )

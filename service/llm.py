@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from service.errors import LLMOutputError, LLMUnavailableError
 from service.extraction.confidence import Token
+from service.ops.metrics import observe_llm_call
 from service.settings import InstructorMode, Settings
 
 T = TypeVar("T")
@@ -178,6 +179,7 @@ class StructuredLLM:
             raise _unavailable(exc) from exc
         finally:
             stats.seconds = time.perf_counter() - started
+            observe_llm_call(self.model, stats.seconds)
 
 
 def _tokens(value: Any) -> int:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from limits import parse
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "CONFLICT_"
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+DATABASE_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg")
 
 
 class InstructorMode(StrEnum):
@@ -172,8 +176,33 @@ class Settings(BaseSettings):
         "::1 and CONFLICT_HOST ('*.example.org' allowed; '*' for any).",
     )
 
-    log_level: str = Field(default="INFO")
+    log_level: LogLevel = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")
     log_json: bool = Field(default=False, description="Log JSON lines instead of console text.")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_any_case(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("llm_base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http:// or https:// URL with a host")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        scheme = value.split("://", 1)[0] if "://" in value else ""
+        if scheme not in DATABASE_SCHEMES:
+            raise ValueError(
+                f"must start with one of {', '.join(s + '://' for s in DATABASE_SCHEMES)}"
+            )
+        return value
 
     @model_validator(mode="after")
     def _heartbeat_within_lease(self) -> Settings:
@@ -208,3 +237,17 @@ class Settings(BaseSettings):
         if self.llm_mode is not None:
             return self.llm_mode
         return InstructorMode.GRAMMAR if self.llm_base_url is None else InstructorMode.TOOLS
+
+
+def explain(error: ValidationError) -> list[str]:
+    """One line per invalid setting: the environment variable, the value given, what is
+    allowed."""
+    lines = []
+    for item in error.errors(include_url=False):
+        where = [str(part) for part in item["loc"]]
+        name = f"{ENV_PREFIX}{where[0].upper()}" if where else "settings"
+        given = item.get("input")
+        shown = "" if isinstance(given, dict) or not where else f"={given!r}"
+        message = str(item["msg"]).removeprefix("Value error, ")
+        lines.append(f"{name}{shown}: {message}")
+    return lines

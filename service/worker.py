@@ -46,6 +46,7 @@ from service.errors import (
     LLMUnavailableError,
 )
 from service.extraction.pipeline import ExtractionPipeline, PipelineResult
+from service.ops.metrics import observe_run
 from service.settings import Settings
 from service.store.read_models import WorkerState
 from service.store.repository import Store
@@ -208,6 +209,7 @@ class ExtractionWorkers:
 
     def _lost(self, claim: Claim, exc: LeaseLostError) -> None:
         self.lease_lost += 1
+        observe_run("lease_lost", None, self._model, claim.prompt_version)
         log.warning(
             "outcome not written: the run's lease passed to another worker",
             run_id=claim.run_id,
@@ -216,6 +218,15 @@ class ExtractionWorkers:
         )
 
     async def _process(self, claim: Claim) -> None:
+        # Every line logged for this run (the LLM calls included) names it, and the request
+        # that queued it.
+        context: dict[str, object] = {"run_id": claim.run_id}
+        if claim.request_id is not None:
+            context["request_id"] = claim.request_id
+        with structlog.contextvars.bound_contextvars(**context):
+            await self._process_claim(claim)
+
+    async def _process_claim(self, claim: Claim) -> None:
         started = time.perf_counter()
         article = claim.article
         log.info(
@@ -274,6 +285,14 @@ class ExtractionWorkers:
                 cost,
             )
         extraction = result.extraction
+        observe_run(
+            "succeeded",
+            None,
+            self._model,
+            claim.prompt_version,
+            cost=cost,
+            dropped=len(extraction.dropped),
+        )
         log.info(
             "extraction succeeded",
             run_id=claim.run_id,
@@ -328,6 +347,9 @@ class ExtractionWorkers:
                 reason=failure.reason,
             )
             await self._db(self._store.requeue_run, claim, error, failure.reason, retry_at)
+            observe_run(
+                "requeued", failure.reason, self._model, claim.prompt_version, cost=failure.cost
+            )
             return
         reason, error = failure.reason, failure.error
         if failure.transient:
@@ -335,6 +357,7 @@ class ExtractionWorkers:
             error = f"failed {attempts} times, parked (retry with POST /runs/retry); last: {error}"
         log.warning("extraction failed", run_id=claim.run_id, error=error, reason=reason)
         await self._db(self._store.fail_run, claim, error, reason, failure.cost)
+        observe_run("failed", reason, self._model, claim.prompt_version, cost=failure.cost)
 
     async def _db(self, step: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """A store step in a thread, retried with backoff while the database is unavailable."""

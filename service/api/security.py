@@ -36,8 +36,9 @@ def page_csp(html: bytes) -> str:
     hosts: dict[str, set[str]] = {"script": set(), "link": set()}
     for tag, origin in _EXTERNAL.findall(html):
         hosts[tag.decode().lower()].add(origin.decode())
-    script_src = " ".join(sorted(hosts["script"]) + scripts) or "'none'"
-    style_src = " ".join(sorted(hosts["link"]) + styles) or "'none'"
+    # 'self': the docs' scripts and styles are served by this service (service/api/docs.py).
+    script_src = " ".join(["'self'", *sorted(hosts["script"]), *scripts])
+    style_src = " ".join(["'self'", *sorted(hosts["link"]), *styles])
     return (
         f"default-src 'none'; script-src {script_src}; style-src {style_src}; "
         "img-src 'self' data: https:; font-src https: data:; connect-src 'self'; "

@@ -63,6 +63,7 @@ class Claim:
     prompt_version: str
     article: Article
     worker: str
+    request_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,11 +81,15 @@ class Accounting:
 
 
 def new_run(article_id: int, model: str, prompt_version: str) -> ExtractionRun:
+    # The request being served (service/ops/request_id.py) is bound in the logging context:
+    # the run keeps its id, so the worker's log lines for the run carry it too.
+    request_id = structlog.contextvars.get_contextvars().get("request_id")
     return ExtractionRun(
         article_id=article_id,
         model=model,
         prompt_version=prompt_version,
         schema_version=SCHEMA_VERSION,
+        request_id=request_id if isinstance(request_id, str) else None,
     )
 
 
@@ -404,7 +409,9 @@ class RunQueue:
                     article = session.get(Article, run.article_id)
                     assert article is not None
                     session.expunge(article)
-                    return Claim(run_id, run.attempts, run.prompt_version, article, worker)
+                    return Claim(
+                        run_id, run.attempts, run.prompt_version, article, worker, run.request_id
+                    )
 
     @staticmethod
     def _park_expired(session: Session, max_attempts: int) -> int:

@@ -79,6 +79,11 @@ class ExtractionRunBase(SQLModel):
     # over by another worker (its worker died), see service/store/runs.py.
     claimed_by: str | None = Field(default=None, sa_type=String(128))
     lease_until: dt.datetime | None = None
+    request_id: str | None = Field(
+        default=None,
+        sa_type=String(128),
+        description="X-Request-ID of the request that queued the run",
+    )
 
 
 # Statuses are stored by name (the enum's SQL type), as written here.

@@ -1,0 +1,1 @@
+"""Operating the service: one log stream, request ids, Prometheus metrics."""
