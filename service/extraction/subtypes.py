@@ -15,9 +15,12 @@ hierarchical order."
 Precedence (the first rule that fires wins; each rule is a word-boundary regex over the
 sentence, case-insensitive):
 
+0. ``chemical_agent`` (Chemical weapon, see 4): a chemical agent overrides the delivery
+   method and what was found afterwards ("traces of mustard gas were found on mortars").
 1. ``disrupted_weapons`` (Disrupted weapons use): a defusal, a weapons seizure or cache, an
-   interception, a premature/accidental detonation. First, because these words say the
-   explosion did not happen as an attack ("an IED was defused" names an IED).
+   interception, a premature/accidental detonation (not a suicide bomber's). Before the
+   explosions, because these words say the explosion did not happen as an attack ("an IED was
+   defused" names an IED).
 2. Demonstrations (a protest word: protest, demonstration, rally, march, sit-in), in this
    order, because the protest sub-types need participants who stay peaceful:
    ``violent_demonstration`` (rioters, stones, torching, barricades, vandalism, clashes),
@@ -29,16 +32,16 @@ sentence, case-insensitive):
    protest word.
 4. Explosions/Remote violence, in the codebook's order (Chemical weapon, Air/drone strike,
    Suicide bomb, Shelling/artillery/missile attack, Remote explosive/landmine/IED, Grenade):
-   ``chemical_agent`` (chlorine, sarin, mustard gas, nerve agent, toxic/poison gas, chemical
-   attack/weapon; tear gas is not one), ``air_strike`` (air strike, warplane, fighter jet, air
-   force, drone strike, helicopter gunship; also when shelling is mentioned), ``suicide_bomb``
-   (suicide bomber/bombing/vest, SVBIED), ``shelling`` (shelling, artillery, mortar, rocket,
-   missile, RPG, grenade launcher), ``explosive_device`` (IED, roadside bomb, landmine, car
-   bomb, explosive device, a planted bomb), ``grenade`` (a grenade; not a stun grenade, a
-   rocket-propelled grenade or a grenade launcher). None of them fires when the sentence
-   describes another engagement (clashes, exchange of fire, fighting, an ambush): "When an
-   Explosions/Remote violence event is reported in the context of an ongoing battle, it is
-   merged and recorded as a single Battles event."
+   ``chemical_agent`` (checked first, see 0: chlorine, sarin, mustard gas, nerve agent,
+   toxic/poison gas, chemical attack/weapon; tear gas is not one), ``air_strike`` (air strike,
+   warplane, fighter jet, air force, drone strike, helicopter gunship; also when shelling is
+   mentioned), ``suicide_bomb`` (suicide bomber/bombing/vest, SVBIED), ``shelling`` (shelling,
+   artillery, mortar, rocket, missile, RPG, grenade launcher), ``explosive_device`` (IED,
+   roadside bomb, landmine, car bomb, explosive device, a planted bomb), ``grenade`` (a
+   grenade; not a stun grenade, a rocket-propelled grenade or a grenade launcher). None of them
+   fires when the sentence describes another engagement (clashes, exchange of fire, fighting,
+   an ambush): "When an Explosions/Remote violence event is reported in the context of an
+   ongoing battle, it is merged and recorded as a single Battles event."
 5. Violence against civilians: ``sexual_violence`` (rape, sexual assault/violence, stripped
    naked), ``abduction_killed`` (abducted and killed: Attack, "a civilian abducted and then
    killed would be recorded with the Attack sub-event type"), ``abduction`` (kidnapped,
@@ -203,7 +206,13 @@ NON_STATE = _words(
 RETAKE = _words(
     r"recaptur\w*|retook|retake[sn]?|retaking|regain(?:ed|s)? control|took back|taken back"
     r"|reclaim\w*|re-?took|re-?established control|liberat(?:ed|es|ion)|re-?captur\w*"
-    r"|back under (?:government |state )?control"
+    r"|back under (?:government |state )?control|clear(?:ed|s)? (?:the )?(?:areas?|villages?"
+    r"|towns?|localit(?:y|ies))|rout(?:ed|ing)? (?:\w+ ){0,3}from"
+)
+# Verbs that take a named place: no place noun needed ("Boko Haram overran Dalwa").
+OVERRAN = _words(
+    r"overran|overrun|overtook|overtakes?|overtaken|seiz(?:e|ed|es|ing) (?-i:[A-Z])"
+    r"|stormed and (?:took|seized|captured)|fell to"
 )
 TAKE = _words(
     r"captur(?:e|ed|es|ing)|seiz(?:e|ed|es|ing) (?:\w+ ){0,2}(?:control|town|village|city"
@@ -355,6 +364,8 @@ def _disrupted(text: str) -> bool:
 
 
 def _taken(text: str) -> bool:
+    if OVERRAN.search(text) is not None:
+        return True
     took = TAKE.search(text) is not None or RETAKE.search(text) is not None
     return took and PLACE.search(text) is not None
 
@@ -370,12 +381,15 @@ def _government_regains(text: str) -> bool:
     if retake is None or PEACEFUL_TRANSFER.search(text) is not None:
         return False
     before = text[: retake.start()]
-    return GOVERNMENT.search(before) is not None and NON_STATE.search(before) is None
+    government, other = GOVERNMENT.search(before), NON_STATE.search(before)
+    return government is not None and (other is None or government.start() < other.start())
 
 
 def _non_state_overtakes(text: str) -> bool:
-    take = TAKE.search(text)
-    if take is None or PLACE.search(text) is None or PEACEFUL_TRANSFER.search(text) is not None:
+    take = OVERRAN.search(text)
+    if take is None:
+        take = TAKE.search(text) if PLACE.search(text) is not None else None
+    if take is None or PEACEFUL_TRANSFER.search(text) is not None:
         return False
     before = text[: take.start()]
     fought = ENGAGEMENT.search(text) is not None or re.search(
@@ -542,6 +556,7 @@ _LEXICON: tuple[re.Pattern[str], ...] = (
     DISRUPTED,
     PREMATURE,
     RETAKE,
+    OVERRAN,
     TAKE,
     HANDOVER,
     AGREEMENT,
