@@ -311,3 +311,23 @@ def test_a_failed_run_predicts_none(tmp_path: Path) -> None:
     report = json.loads((out / "report.json").read_text())
     passages = report["services"]["extract.v1"]["sets"]["typing-mini"]["passages"]
     assert {p["predicted"] for p in passages} == {NONE}
+
+
+# -- the rules alone (python -m evals.typing_rules) ------------------------------------------
+
+
+def test_typing_rules_offline(tmp_path: Path) -> None:
+    from evals import typing_rules
+
+    typing_yaml(tmp_path)
+    out = io.StringIO()
+    assert typing_rules.main(["--set", "typing-mini", "--sets-dir", str(tmp_path)], out) == 0
+    text = out.getvalue()
+    # t-1 air strike (right), t-2 shelling (right: the first sentence decides), t-3 a clash
+    # (no rule), t-4 rockets (right).
+    assert "decided: 0.750 (3/4)" in text
+    assert "precision of decided: 1.000 (3/3)" in text
+    assert "  air_strike                  1  1.000 (1/1)" in text
+    assert "  Shelling/artillery/missile attack    1.000 (2/2)" in text
+    assert "  passages (whole text): 1.000 (4/4)" in text
+    assert typing_rules.main(["--set", "nope", "--sets-dir", str(tmp_path)], out) == 2

@@ -87,7 +87,7 @@ _RIOTS = frozenset({_S.VIOLENT_DEMONSTRATION, _S.MOB_VIOLENCE})
 
 # Another engagement: an explosion reported in it belongs to the battle.
 ENGAGEMENT = _words(
-    r"clash(?:es|ed|ing)?|exchang\w* (?:of )?(?:heavy )?(?:gun)?fire|gun ?battles?|gunfights?"
+    r"clash(?:es|ed|ing)?|exchang\w* (?:of )?(?:\w+ ){0,2}?(?:gun)?fire|gun ?battles?|gunfights?"
     r"|firefights?|fighting|fought|battles?|battled|ambush(?:ed|es)?|repell?ed|gunfire"
     r"|engaged (?:in )?(?:combat|fighting)|crossfire"
 )
@@ -163,7 +163,7 @@ NOT_GRENADE = _words(
 SEXUAL = _words(
     r"rap(?:e|ed|es|ing)|gang-?rap\w*|rapists?|sexual(?:ly)? (?:assault\w*|violence|abuse\w*"
     r"|molest\w*|exploit\w*|harass\w*|tortur\w*)|sexually (?:assaulted|abused|molested)"
-    r"|molested|stripped (?:\w+ )?naked|forced stripping|genital mutilation|sexual slavery"
+    r"|molested|stripped (?:\w+ ){0,3}?naked|forced stripping|genital mutilation|sexual slavery"
 )
 ABDUCTION = _words(
     r"kidnap(?:ped|ping|pings|s)?|abduct(?:ed|ion|ions|s|ing)?|abductees?|taken hostage"
