@@ -142,14 +142,28 @@ class EvalReport:
         return self.totals.metrics() | confidence_metrics(self.confidence) | cross
 
     @property
+    def runs(self) -> list[ArticleRun]:
+        """How each item (an article; a typing set's passage) went through the service."""
+        return [a.run for a in self.articles]
+
+    @property
+    def count(self) -> int:
+        """Items run: articles (a typing set: passages)."""
+        return len(self.runs)
+
+    @property
+    def unit(self) -> str:
+        return "articles"
+
+    @property
     def words(self) -> int:
-        return sum(a.run.words for a in self.articles)
+        return sum(run.words for run in self.runs)
 
     @property
     def work(self) -> dict[str, float | None]:
         """Model work per 100 words of article text (uncached prompt tokens, completion
         tokens, LLM calls) and wall seconds per article; None with nothing to divide by."""
-        t, words, n = self.run_totals, self.words, len(self.articles)
+        t, words, n = self.run_totals, self.words, self.count
 
         def per_100_words(value: int) -> float | None:
             return 100 * value / words if words else None
@@ -167,28 +181,36 @@ class EvalReport:
 
     @property
     def prompt_version(self) -> str | None:
-        return _most_common(a.run.prompt_version for a in self.articles)
+        return _most_common(run.prompt_version for run in self.runs)
 
     @property
     def model(self) -> str | None:
-        return _most_common(a.run.model for a in self.articles)
+        return _most_common(run.model for run in self.runs)
 
     @property
     def run_problems(self) -> list[str]:
         """Articles whose extraction did not succeed: the eval does not measure the model."""
         return [
-            f"{a.run.file}: run {a.run.run_id} {a.run.status}"
-            + (f" ({a.run.error})" if a.run.error else "")
-            for a in self.articles
-            if a.run.status != "succeeded"
+            f"{run.file}: run {run.run_id} {run.status}" + (f" ({run.error})" if run.error else "")
+            for run in self.runs
+            if run.status != "succeeded"
         ]
 
     @property
     def seconds_per_article(self) -> float | None:
         """Mean time per article as the runner saw it (POST to finished run)."""
-        if not self.articles:
+        runs = self.runs
+        if not runs:
             return None
-        return sum(a.run.seconds for a in self.articles) / len(self.articles)
+        return sum(run.seconds for run in runs) / len(runs)
+
+    def text_notes(self, title: str) -> list[str]:
+        """Lines the terminal report adds after the side-by-side table (none for articles)."""
+        return []
+
+    def section_html(self, several: bool) -> str:
+        """This set's section of report.html."""
+        return _set_html(self, several)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -424,7 +446,7 @@ def side_by_side(reports: Sequence[EvalReport]) -> list[Row]:
     metrics: list[str] = []
     for r in reports:
         metrics += [m for m in r.metrics if m not in metrics]
-    rows = [Row("articles", [Cell(str(len(r.articles)), len(r.articles)) for r in reports])]
+    rows = [Row("articles", [Cell(str(r.count), r.count) for r in reports])]
     for metric in metrics:
         rows.append(
             Row(metric, [_metric_cell(r, metric, f) for r, f in zip(reports, failed, strict=True)])
@@ -433,13 +455,16 @@ def side_by_side(reports: Sequence[EvalReport]) -> list[Row]:
         if metric.endswith(".f1") and kind in KINDS:
             counts = []
             for r in reports:
+                if metric not in r.metrics:
+                    counts.append(Cell("-"))
+                    continue
                 k = r.totals.kind(kind)
                 tally = f"{k.tp}/{k.fp}/{k.fn}/{k.optional_matched}"
                 counts.append(Cell(tally, tally))
             rows.append(Row(f"{kind}.tp/fp/fn/optional", counts))
 
     def per_article(total: float, r: EvalReport) -> Cell:
-        value = total / len(r.articles) if r.articles else None
+        value = total / r.count if r.count else None
         return Cell(_num(value, 1), value)
 
     def text(value: str) -> Cell:
@@ -453,7 +478,7 @@ def side_by_side(reports: Sequence[EvalReport]) -> list[Row]:
     rows += [
         Row(
             "seconds_per_article",
-            [per_article(sum(a.run.seconds for a in r.articles), r) for r in reports],
+            [per_article(sum(run.seconds for run in r.runs), r) for r in reports],
         ),
         Row(
             "run_wall_seconds_per_article",
@@ -504,7 +529,7 @@ def render_text(suite: SuiteReport) -> str:
     ]
     firsts = {r.set_name: r for r in reversed(suite.sets)}
     run = ", ".join(
-        f"{name} v{firsts[name].version} ({len(firsts[name].articles)} articles)"
+        f"{name} v{firsts[name].version} ({firsts[name].count} {firsts[name].unit})"
         for name in suite.names
     )
     lines = [f"{run}: {suite.seconds:.1f} s", ""]
@@ -530,6 +555,10 @@ def render_text(suite: SuiteReport) -> str:
         ]
     if any(c.failed for row in rows for c in row.cells):
         lines += ["", "! fails its set's threshold"]
+    for report in columns:
+        notes = report.text_notes(suite.column_title(report))
+        if notes:
+            lines += ["", *notes]
     return "\n".join(lines)
 
 
@@ -891,7 +920,7 @@ def render_html(suite: SuiteReport) -> str:
         "work is per 100 words of article text; a value marked ! fails its set's "
         "threshold.</p>",
         _side_by_side_html(suite),
-        *(_set_html(r, suite.several) for r in suite.sets),
+        *(r.section_html(suite.several) for r in suite.sets),
     ]
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'

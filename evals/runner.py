@@ -1,6 +1,11 @@
 """Run labelled sets (seeds, dev, test) through the running service, score them and write one
 report with the sets side by side.
 
+A typing set (a dataset with ``passages:`` instead of ``articles:``, e.g. typing-dev) runs each
+passage through the service as an article and scores the sub-event type it gets
+(evals/typing_set.py); typing and article sets can be given in one run (``--sets
+dev,typing-dev``).
+
 A set name resolves to the newest ``evals/datasets/<set>.v<N>.yaml``. Thresholds are per set
 (``evals/thresholds.yaml``: set -> {metric: limit}); a set without thresholds passes.
 
@@ -50,6 +55,13 @@ from evals.scorer import (
     PredictedArticle,
     ScoringConfig,
     score_article,
+)
+from evals.typing_set import (
+    PassageResult,
+    TypingDataset,
+    build_typing_report,
+    is_typing_set,
+    predicted_sub_type,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -139,8 +151,19 @@ def normalise_text(text: str) -> str:
 
 
 def load_dataset(path: Path) -> Dataset:
+    loaded = load_any_dataset(path)
+    if not isinstance(loaded, Dataset):
+        raise ConfigError(f"dataset {path}: a typing set (passages:), not articles")
+    return loaded
+
+
+def load_any_dataset(path: Path) -> Dataset | TypingDataset:
+    """An article set, or a typing set when the file has ``passages:``."""
     try:
-        return Dataset.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if is_typing_set(raw):
+            return TypingDataset.model_validate(raw)
+        return Dataset.model_validate(raw)
     except (OSError, yaml.YAMLError, ValidationError) as exc:
         raise ConfigError(f"dataset {path}: {exc}") from exc
 
@@ -249,17 +272,32 @@ def process_article(
     clock: Callable[[], float] = time.monotonic,
 ) -> tuple[ArticleRun, PredictedArticle]:
     """POST the article, wait for its run, GET the result. Raises ServiceError."""
-    started = clock()
     path = root / gold.file
     try:
         text = path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"article {path}: {exc}") from exc
+    return process_text(client, text, gold.file, gold.published, options, sleep=sleep, clock=clock)
+
+
+def process_text(
+    client: httpx.Client,
+    text: str,
+    name: str,
+    published: str | None,
+    options: RunOptions,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> tuple[ArticleRun, PredictedArticle]:
+    """POST ``text`` as an article (``name``: how reports call it), wait for its run, GET the
+    result. Raises ServiceError."""
+    started = clock()
     server_wait = max(0.0, min(options.wait, MAX_SERVER_WAIT))
     timeout = httpx.Timeout(30.0, read=server_wait + 60.0)
     body: dict[str, Any] = {"text": text}
-    if gold.published:
-        body["published_date"] = gold.published
+    if published:
+        body["published_date"] = published
 
     accepted = _call(
         client, "POST", "/articles", params={"wait": server_wait}, json=body, timeout=timeout
@@ -292,13 +330,13 @@ def process_article(
 
     warnings = []
     if predicted.text != normalise_text(text):
-        warnings.append("the stored text differs from the article file's normalised text")
+        warnings.append("the stored text differs from the posted text, normalised")
     error = run.get("error")
     if status == "timeout":
         error = f"not finished after {options.wait:g} s (status {run.get('status')})"
     return (
         ArticleRun(
-            file=gold.file,
+            file=name,
             article_id=article_id,
             run_id=run_id,
             status=status,
@@ -350,6 +388,38 @@ def run_eval(
     return results
 
 
+def run_typing(
+    client: httpx.Client,
+    dataset: TypingDataset,
+    options: RunOptions,
+    progress: TextIO,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    label: str = "",
+) -> list[PassageResult]:
+    """Each passage through the service as an article (no published date); its prediction is
+    the sub-event type evals.typing_set.predicted_sub_type picks ("none" for a failed run)."""
+    results = []
+    total = len(dataset.passages)
+    prefix = f"{label} " if label else ""
+    for n, passage in enumerate(dataset.passages, 1):
+        run, predicted = process_text(
+            client, passage.text, passage.id, None, options, sleep=sleep, clock=clock
+        )
+        sub_type = predicted_sub_type(predicted)
+        gold = str(passage.sub_event_type)
+        mark = "right" if sub_type == gold else "WRONG"
+        print(
+            f"[{prefix}{n}/{total}] {passage.id}: article {run.article_id} run {run.run_id} "
+            f"{run.status} in {run.seconds:.1f} s; {mark}: gold {gold}, predicted {sub_type}",
+            file=progress,
+            flush=True,
+        )
+        results.append(PassageResult(passage.id, gold, sub_type, run, len(predicted.events)))
+    return results
+
+
 def cluster_truth_path(dataset: Path) -> Path:
     """``seeds.v1.yaml`` -> ``seeds.clusters.v1.yaml``."""
     stem, _, version = dataset.name.removesuffix(".yaml").rpartition(".v")
@@ -390,7 +460,7 @@ def write_report(report: SuiteReport, out: Path) -> None:
 class EvalSet:
     name: str
     path: Path
-    dataset: Dataset
+    dataset: Dataset | TypingDataset
     truth: ClusterTruth | None
 
 
@@ -501,7 +571,12 @@ def load_sets(args: argparse.Namespace) -> list[EvalSet]:
             raise ConfigError(f"cluster truth {args.clusters}: no such file")
     sets = []
     for path in paths:
-        dataset = load_dataset(path)
+        dataset = load_any_dataset(path)
+        if isinstance(dataset, TypingDataset):
+            if args.clusters is not None:
+                raise ConfigError(f"--clusters: {path} is a typing set (passages:)")
+            sets.append(EvalSet(set_name(path), path, dataset, None))
+            continue
         truth = load_cluster_truth(args.clusters or cluster_truth_path(path), dataset)
         sets.append(EvalSet(set_name(path), path, dataset, truth))
     return sets
@@ -520,10 +595,30 @@ def run_service(
     several: bool,
 ) -> list[EvalReport]:
     """Every set through one service; the reports carry the given label (or none yet)."""
-    reports = []
+    reports: list[EvalReport] = []
     with httpx.Client(base_url=spec.url, transport=transport, timeout=30.0) as client:
         for item in sets:
             set_started = time.monotonic()
+            label = f"{spec.label or spec.url} {item.name}" if several else item.name
+            if isinstance(item.dataset, TypingDataset):
+                passages = run_typing(
+                    client, item.dataset, options, progress, sleep=sleep, label=label
+                )
+                reports.append(
+                    build_typing_report(
+                        dataset=item.dataset,
+                        dataset_path=_shown(item.path),
+                        base_url=spec.url,
+                        generated_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                        seconds=time.monotonic() - set_started,
+                        passages=passages,
+                        thresholds_path=_shown(args.thresholds),
+                        thresholds=thresholds.get(item.name, {}),
+                        name=item.name,
+                        service=spec.label or DEFAULT_LABEL,
+                    )
+                )
+                continue
             results = run_eval(
                 client,
                 item.dataset,
@@ -531,7 +626,7 @@ def run_service(
                 options,
                 progress,
                 sleep=sleep,
-                label=f"{spec.label or spec.url} {item.name}" if several else item.name,
+                label=label,
             )
             cross = cross_article(client, item.dataset, item.truth, results) if item.truth else None
             reports.append(
