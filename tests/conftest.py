@@ -149,7 +149,7 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
         "workers": 1,
         "max_article_chars": 5_000,
         "max_batch_articles": 5,
-        "allowed_hosts": "testserver.local",
+        "allowed_hosts": "testserver.local,testserver",  # Litestar's and schemathesis' test clients
         "run_retry_backoff_s": 0,
         "database_retry_s": 2,
     }
