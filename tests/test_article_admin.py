@@ -252,23 +252,26 @@ def test_migration_0007_supersedes_duplicate_queued_runs(tmp_path: Path) -> None
 
     url = database_url(tmp_path)
     engine = create_db_engine(url)
+    store = Store(engine)
+    [stored] = store.ingest_many([ArticleInput(text=ARTICLE)], "m", "extract.v4")
+    columns = (
+        "article_id, status, attempts, model, prompt_version, schema_version, prompt_tokens, "
+        "completion_tokens, llm_calls, retries, dropped, llm_seconds, wall_seconds, created_at"
+    )
     with engine.begin() as connection:
         connection.execute(text("DROP INDEX ux_run_queued"))
         connection.execute(text("DROP TABLE apikey"))
+        # later migrations' changes go too: the database is as 0006 left it
+        connection.execute(text("ALTER TABLE extractionrun DROP COLUMN request_id"))
         connection.execute(text("UPDATE alembic_version SET version_num = '0006'"))
-    store = Store(engine)
-    [stored] = store.ingest_many([ArticleInput(text=ARTICLE)], "m", "extract.v4")
-    with Session(engine) as session:
-        for _ in range(2):
-            session.add(
-                ExtractionRun(
-                    article_id=stored.article_id,
-                    model="m",
-                    prompt_version="extract.v4",
-                    schema_version="x",
-                )
+        for _ in range(2):  # two more queued runs of the same article and prompt version
+            connection.execute(
+                text(
+                    f"INSERT INTO extractionrun ({columns}) SELECT {columns} FROM extractionrun "
+                    "WHERE article_id = :article ORDER BY id LIMIT 1"
+                ),
+                {"article": stored.article_id},
             )
-        session.commit()
     migrate.upgrade(engine)
     with Session(engine) as session:
         runs = session.exec(select(ExtractionRun).order_by(col(ExtractionRun.id))).all()

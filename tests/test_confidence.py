@@ -192,3 +192,17 @@ async def test_without_logprobs_records_have_no_confidence(tmp_path: Path) -> No
     assert article["events"]
     assert all(e["confidence"] is None for e in article["events"])
     assert got["none"] == [] and got["some"] == []  # a threshold leaves unscored records out
+
+
+def test_the_committed_calibrations_fit_the_default_model() -> None:
+    from service.extraction.prompts import PROMPTS_DIR
+    from service.settings import Settings
+
+    model = Settings(_env_file=None).llm_model  # type: ignore[call-arg]
+    calibrations = load_calibrations(PROMPTS_DIR / "calibration.yaml")
+    for prompt in ("extract.v4", "extract.v5"):
+        found = calibrations.find(prompt, model)
+        assert found is not None and found.fitted_on == "dev.v1"
+        for kind in ("event", "actor", "figure"):
+            # calibrated confidence rises with the model's probability
+            assert found.apply(kind, 0.9) >= found.apply(kind, 0.5)  # type: ignore[operator]

@@ -23,7 +23,7 @@ def openapi_config(router: Router | None = None) -> OpenAPIConfig:
         js_url=f"{ASSETS}/swagger-ui-bundle.js",
         css_url=f"{ASSETS}/swagger-ui.css",
         standalone_preset_js_url=f"{ASSETS}/swagger-ui-standalone-preset.js",
-        path="/",
+        path=["/", "/swagger"],
         favicon=f"<link rel='icon' type='image/png' href='{ASSETS}/favicon-32x32.png'>",
     )
     return OpenAPIConfig(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import structlog
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi.datastructures import ResponseSpec
@@ -13,6 +14,8 @@ from pydantic import BaseModel, Field
 
 from service.api.params import route_parameters
 from service.errors import ClientError, ServiceUnavailableError, UnauthorizedError
+
+log = structlog.get_logger(__name__)
 
 # Sent with every 401: the schemes this service takes (README "Security").
 WWW_AUTHENTICATE = 'Bearer realm="conflict-extract", ApiKey header="X-API-Key"'
@@ -106,7 +109,7 @@ def http_error_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Respons
 
 
 def unexpected_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    request.logger.exception("unhandled error", exc_info=exc)
+    log.error("unhandled error", path=request.url.path, exc_info=exc)
     return error_response(500, "internal error; it has been logged")
 
 

@@ -3,14 +3,15 @@ from __future__ import annotations
 from typing import Annotated
 
 import anyio.to_thread
-from litestar import Controller, delete, get, post
+from litestar import Controller, Response, delete, get, post, route
 from litestar.di import NamedDependency
+from litestar.enums import HttpMethod
 from litestar.params import JSONBody
-from litestar.status_codes import HTTP_201_CREATED
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.access import Scope
-from service.api.access import ADMIN
+from service.api.access import ADMIN, PUBLIC
 from service.api.errors import error_responses
 from service.api.params import PathId
 from service.store.read_models import ApiKeyCreated, ApiKeyRead
@@ -35,6 +36,14 @@ class ApiKeyController(Controller):
     tags = ["keys"]
     opt = ADMIN
     request_max_body_size = 4096
+
+    @route("/", http_method=HttpMethod.OPTIONS, include_in_schema=False, opt=PUBLIC)
+    async def allow(self) -> Response[None]:
+        # As ArticleController.allow (litestar#4169): Litestar 2's own OPTIONS handler lists
+        # only the method of the path's first handler.
+        return Response(
+            None, status_code=HTTP_204_NO_CONTENT, headers={"Allow": "GET, OPTIONS, POST"}
+        )
 
     @post(
         "/",
