@@ -364,7 +364,8 @@ def ingest(
     paths: Annotated[
         list[Path],
         typer.Argument(
-            help=".txt files, folders of .txt, .jsonl or .csv (text,title,date,url,source)."
+            metavar="PATH...",
+            help=".txt files, folders of .txt, .jsonl or .csv (text,title,date,url,source).",
         ),
     ],
     concurrency: Annotated[
