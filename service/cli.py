@@ -364,7 +364,7 @@ def ingest(
     paths: Annotated[
         list[Path],
         typer.Argument(
-            metavar="PATH...",
+            metavar="PATH",
             help=".txt files, folders of .txt, .jsonl or .csv (text,title,date,url,source).",
         ),
     ],
@@ -559,8 +559,10 @@ def export(
     qualifier: Annotated[str | None, typer.Option(help="figures")] = None,
     min_confidence: Annotated[float | None, typer.Option(min=0.0, max=1.0)] = None,
 ) -> None:
-    """Stream every matching record (all pages) to a file: events as CSV or JSON Lines;
-    actors, actor-mentions and figures as JSON Lines. Filters are the list endpoints'."""
+    """Stream every matching record (all pages) to a file, with the list endpoint's filters.
+
+    Events as CSV (ACLED-like) or JSON Lines; actors, actor-mentions and figures as JSON Lines.
+    """
     state = _context(ctx)
     if format.value not in EXPORTS[kind.value]:
         raise typer.BadParameter(f"{kind.value} export only as jsonl", param_hint="--format")
@@ -594,24 +596,32 @@ def export(
     to_stdout = str(target) == "-"
     export_kind: ExportKind = kind.value
     export_format: ExportFormat = format.value
-    rows = 0
-    with state.client(timeout=300.0) as client:
-        try:
+    # Written next to the target and renamed when whole: a failed export leaves no cut file.
+    partial = target.with_name(f".{target.name}.part")
+    try:
+        handle = sys.stdout if to_stdout else partial.open("w", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise typer.BadParameter(f"{target}: {exc.strerror}", param_hint="--out") from None
+    rows, whole = 0, False
+    try:
+        with state.client(timeout=300.0) as client, _progress(state.err, "rows") as progress:
+            task = progress.add_task(f"{kind.value}.{format.value}", total=None)
             lines = client.export_lines(export_kind, export_format, **given)
-            handle = sys.stdout if to_stdout else target.open("w", encoding="utf-8", newline="")
-            try:
-                with _progress(state.err, "rows") as progress:
-                    task = progress.add_task(f"{kind.value}.{format.value}", total=None)
-                    for number, line in enumerate(lines):
-                        handle.write(line)
-                        if number or format is Format.jsonl:  # the CSV header is not a row
-                            rows += 1
-                            progress.advance(task)
-            finally:
-                if not to_stdout:
-                    handle.close()
-        except ClientError as exc:
-            raise _service_error(state, exc) from None
+            for number, line in enumerate(lines):
+                handle.write(line)
+                if number or format is Format.jsonl:  # the CSV header is not a row
+                    rows += 1
+                    progress.advance(task)
+        whole = True
+    except ClientError as exc:
+        raise _service_error(state, exc) from None
+    finally:
+        if not to_stdout:
+            handle.close()
+            if not whole:
+                partial.unlink(missing_ok=True)
+    if not to_stdout:
+        partial.replace(target)
     where = "stdout" if to_stdout else str(target)
     state.err.print(f"wrote {rows} {kind.value} row(s) to {where}", highlight=False)
 

@@ -149,8 +149,11 @@ def test_export_csv_equals_the_endpoint(service: TestClient[Any], tmp_path: Path
     assert wrong.exit_code == 2 and "only as jsonl" in wrong.stderr
     wrong = invoke(service, "export", "actors", "--location", "douma")
     assert wrong.exit_code == 2 and "--location is not a filter of actors" in wrong.stderr
-    bad = invoke(service, "export", "events", "--event-type", "Nonsense", "-o", str(out))
+    bad = invoke(service, "export", "events", "--event-type", "Nonsense", "-o", str(tmp_path / "x"))
     assert bad.exit_code == 1 and "event_type" in bad.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["events.csv", "killed.jsonl"]
+    nowhere = invoke(service, "export", "events", "-o", str(tmp_path / "no" / "such.jsonl"))
+    assert nowhere.exit_code == 2 and "No such file or directory" in plain(nowhere.stderr)
 
 
 def test_runs_list_and_retry(service: TestClient[Any]) -> None:
