@@ -24,7 +24,6 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 Kind = Literal["event", "actor", "figure"]
-KINDS: tuple[Kind, ...] = ("event", "actor", "figure")
 Path_ = tuple[str | int, ...]
 _EPS = 1e-6
 
@@ -41,14 +40,10 @@ class AnswerProbabilities:
     def __init__(self, answer: str, tokens: Sequence[Token]) -> None:
         self._answer = answer
         self._spans = value_spans(answer)
-        self._starts: list[int] = []
-        self._logprobs: list[float] = []
-        at = 0
-        for token in tokens:
-            self._starts.append(at)
-            self._logprobs.append(token.logprob)
-            at += len(token.text)
-        self.usable = at == len(answer) and bool(self._spans)
+        self._logprobs = [token.logprob for token in tokens]
+        # The token that wrote each character of the answer.
+        self._token_of = [n for n, token in enumerate(tokens) for _ in token.text]
+        self.usable = len(self._token_of) == len(answer) and bool(self._spans)
 
     @classmethod
     def of(cls, answer: str | None, tokens: Sequence[Token] | None) -> AnswerProbabilities | None:
@@ -73,11 +68,7 @@ class AnswerProbabilities:
             chars.add(span[0])
         if not chars:
             return None
-        total = 0.0
-        for n, token_start in enumerate(self._starts):
-            token_end = self._starts[n + 1] if n + 1 < len(self._starts) else len(self._answer)
-            if any(c in chars for c in range(token_start, token_end)):
-                total += self._logprobs[n]
+        total = sum(self._logprobs[n] for n in {self._token_of[c] for c in chars})
         return _clamp(math.exp(max(total, -700.0)))
 
     def _decisive(self, start: int, end: int) -> tuple[int, int]:
