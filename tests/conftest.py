@@ -139,6 +139,10 @@ def _fresh_databases() -> Iterator[None]:
     _drop([path for path in _databases if path not in before])
 
 
+# The prompt a service runs when CONFLICT_PROMPT_VERSION is not set.
+DEFAULT_PROMPT: str = Settings.model_fields["prompt_version"].default
+
+
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "database_url": database_url(tmp_path),

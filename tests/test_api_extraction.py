@@ -11,7 +11,7 @@ from service.app import create_app
 from service.store.database import create_db_engine
 from service.store.repository import Store
 from service.store.runs import ArticleInput
-from tests.conftest import ARTICLE, make_settings, seed_script
+from tests.conftest import ARTICLE, DEFAULT_PROMPT, make_settings, seed_script
 from tests.fake_llm import Answer, FakeLLM, OutputCut, event, facts
 
 
@@ -50,7 +50,7 @@ async def test_extraction_is_stored_with_verified_offsets(
     assert strike["provenance"] == {
         "run_id": body["run"]["id"],
         "model": "fake-model",
-        "prompt_version": "extract.v4",
+        "prompt_version": DEFAULT_PROMPT,
         "schema_version": "2",
     }
     shelling = events["Shelling/artillery/missile attack"]

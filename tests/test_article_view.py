@@ -13,7 +13,7 @@ from litestar.testing import AsyncTestClient
 from service.store.read_models import ArticleRead
 from service.store.tables import RunStatus
 from service.view.annotate import Span, annotate, render_article
-from tests.conftest import ARTICLE
+from tests.conftest import ARTICLE, DEFAULT_PROMPT
 
 VOID = {"meta", "br", "hr", "img", "input", "link"}
 
@@ -228,7 +228,7 @@ async def test_endpoint_serves_the_annotated_page(client: AsyncTestClient[Any]) 
     }
     assert [len(stored[k]) for k in ("events", "actors", "figures")] == [2, 3, 2]
     assert_marks_match(parser, ARTICLE, spans)
-    for field in ("fake-model", "extract.v4", f"<dd>{posted['run']['id']}</dd>", "succeeded"):
+    for field in ("fake-model", DEFAULT_PROMPT, f"<dd>{posted['run']['id']}</dd>", "succeeded"):
         assert field in answer.text
     assert (
         'id="rec-figure-1"' in answer.text and "<dt>qualifier</dt><dd>at_least</dd>" in answer.text

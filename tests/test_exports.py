@@ -16,7 +16,7 @@ from service import exports
 from service.exports import EVENT_CSV_COLUMNS, ArticleMeta, CsvRow, event_row, fatalities
 from service.store.filters import Window
 from service.store.read_models import EventActorRead, EventRead, FigureRead, Provenance
-from tests.conftest import ARTICLE
+from tests.conftest import ARTICLE, DEFAULT_PROMPT
 
 PROVENANCE = Provenance(run_id=7, model="m", prompt_version="extract.v1", schema_version="1")
 HARASTA = ARTICLE.replace("Douma", "Harasta")
@@ -222,7 +222,7 @@ async def test_events_csv_rows(client: AsyncTestClient[Any]) -> None:
     )
     assert (strike["date_precision"], strike["event_type"]) == ("day", "Explosions/Remote violence")
     assert strike["notes"].startswith("Unidentified actors - air/drone strike")
-    assert (strike["model"], strike["prompt_version"]) == ("fake-model", "extract.v4")
+    assert (strike["model"], strike["prompt_version"]) == ("fake-model", DEFAULT_PROMPT)
     start, end = int(strike["evidence_start"]), int(strike["evidence_end"])
     assert ARTICLE[start:end].startswith("At least 40 civilians were killed")
     assert (shelling["actor1"], shelling["actor2"], shelling["fatalities"]) == (

@@ -16,7 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from service.app import create_app
 from service.settings import Settings, explain
-from tests.conftest import ARTICLE, make_settings
+from tests.conftest import ARTICLE, DEFAULT_PROMPT, make_settings
 from tests.fake_llm import FakeLLM
 
 
@@ -50,7 +50,7 @@ async def test_metrics_move_after_one_extraction(
     def moved(name: str, **labels: str) -> float:
         return _value(after, name, **labels) - _value(before, name, **labels)
 
-    by = {"model": "fake-model", "prompt_version": "extract.v4"}
+    by = {"model": "fake-model", "prompt_version": DEFAULT_PROMPT}
     assert moved("conflict_runs_finished_total", outcome="succeeded", **by) == 1
     assert moved("conflict_llm_calls_total", **by) == len(fake_llm.requests)
     assert moved("conflict_llm_prompt_tokens_total", **by) == 100 * len(fake_llm.requests)

@@ -66,7 +66,9 @@ class ExtractionPipeline:
         gate = asyncio.Semaphore(self._concurrency)
 
         answer = self.prompt.answer
-        builder = RecordBuilder(text, published, self.prompt.pipeline, self._calibration)
+        builder = RecordBuilder(
+            text, published, self.prompt.pipeline, self._calibration, self.prompt.rules
+        )
         learned: dict[str, ActorType] = {}  # actor types answered in follow-ups, by name key
 
         async def label(question: Question) -> Outcome[Answer]:

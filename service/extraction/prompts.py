@@ -43,6 +43,11 @@ class ExtractionPrompt:
     # headline or dateline questions, figure categories from the words next to the number
     # where they decide it, one event per occurrence.
     pipeline: int = 1
+    # Rules on the model's answer, by name (extract.v6): "quoted_statements" (a quotation whose
+    # frame reports nothing happening is a statement, not an event), "one_event_per_sentence"
+    # (a sentence's rows for one place are one event), "subtype_rules" (the sub-type where the
+    # words decide it, service/extraction/subtypes.py).
+    rules: frozenset[str] = frozenset()
 
     @property
     def id(self) -> str:
@@ -119,6 +124,7 @@ class PromptFile(BaseModel):
     answer: Literal["labels", "numbers", "rows"] = "labels"
     actor: str | None = None
     pipeline: Literal[1, 2] = 1
+    rules: list[Literal["quoted_statements", "one_event_per_sentence", "subtype_rules"]] = []
 
 
 @cache
@@ -141,6 +147,7 @@ def load_prompt(prompt_id: str, directory: Path = PROMPTS_DIR) -> ExtractionProm
         answer=FORMATS[data.answer],
         actor=Template(data.actor) if data.actor is not None else None,
         pipeline=data.pipeline,
+        rules=frozenset(data.rules),
     )
     if prompt.id != prompt_id:
         raise PromptNotFoundError(f"{path} declares {prompt.id!r}, not {prompt_id!r}")

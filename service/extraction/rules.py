@@ -129,3 +129,68 @@ def same_occurrence(first: OccurrenceKey, second: OccurrenceKey) -> bool:
     if all(places) and places[0] != places[1]:
         return False
     return _same_time(first, second)
+
+
+# extract.v6 ------------------------------------------------------------------------------
+
+# Words that say something happened (the question filter's event words, questions.py).
+_HAPPENING = re.compile(
+    r"\b(kill|attack|strike|struck|shell|bomb|clash|fight|assault|offensive|raid|mortar|rocket"
+    r"|missile|fire|fired|firing|gun|shot|shoot|wound|injur|dead|death|die|massacre|evacuat"
+    r"|deal|agree|ceasefire|truce|withdr|surrender|captur|seiz|control|advanc|push|retak"
+    r"|recaptur|liberat|enter|kidnap|abduct|hostage|detain|arrest|protest|demonstrat|riot"
+    r"|siege|besieg|destr|explo|blast|warplane|helicopter|drone|artillery|terror|chemical|gas"
+    r"|loot|burn|grenade|rape|sexual|lynch|ambush|behead|execut|torch|set fire|storm|overran"
+    r"|occup|displac|fled|flee|missing|stab|beat|tear gas|crackdown|disperse|lost their lives)",
+    re.IGNORECASE,
+)
+
+
+_QUOTATION_MIN_WORDS = 4
+
+
+def _quoted_spans(sentence: str) -> list[tuple[int, int]]:
+    """Spans of ``sentence`` inside quotation marks. Curly marks say which way they face; an
+    odd straight mark closes a quotation that began in an earlier sentence unless the
+    sentence opens with it (then it opens one that runs on)."""
+    spans: list[tuple[int, int]] = []
+    opened: int | None = None
+    for match in re.finditer("[\u201c\u201d]", sentence):
+        if match.group() == "\u201c":
+            opened = match.start() if opened is None else opened
+        else:
+            spans.append((opened if opened is not None else 0, match.end()))
+            opened = None
+    if opened is not None:
+        spans.append((opened, len(sentence)))
+    marks = [m.start() for m in re.finditer('"', sentence)]
+    if len(marks) % 2 == 1:
+        if sentence.lstrip().startswith('"'):
+            spans.append((marks.pop(), len(sentence)))
+        else:
+            spans.append((0, marks.pop(0) + 1))
+    spans.extend((a, b + 1) for a, b in zip(marks[::2], marks[1::2], strict=True))
+    return spans
+
+
+def _outside_quotes(sentence: str) -> str | None:
+    """The words of ``sentence`` outside quotation marks; None when nothing is quoted."""
+    spans = _quoted_spans(sentence)
+    if not spans:
+        return None
+    inside = [False] * len(sentence)
+    for start, end in spans:
+        inside[start:end] = [True] * (end - start)
+    return "".join(" " if inside[i] else char for i, char in enumerate(sentence))
+
+
+def quoted_statement(sentence: str) -> bool:
+    """A quotation whose frame reports nothing happening ('"There must be safe passage for the
+    wounded", he said.'): what is said in it is a statement, claim or opinion, not the
+    reporter's account of an event. A sentence whose own words outside the quotation say
+    something happened ("Fighting resumed, he said: ...") is not one."""
+    outside = _outside_quotes(sentence)
+    if outside is None or _HAPPENING.search(outside) is not None:
+        return False
+    # a scare-quoted term ('declared a "state of siege"') is no quotation of what someone said
+    return len(sentence.split()) - len(outside.split()) >= _QUOTATION_MIN_WORDS
