@@ -106,3 +106,38 @@ def test_v6_end_to_end(tmp_path: Path) -> None:
     figures = {f["evidence"]: f["category"] for f in article["figures"]}
     assert figures["40"] == "wounded"
     assert figures["seven passengers"] == "killed"
+
+
+def test_v7_folds_a_detail_sentence_into_the_event_just_told(tmp_path: Path) -> None:
+    text = (
+        "Published: Sat, May 11, 2024\n"
+        "Boko Haram fighters attacked the village of Mailari on Friday, killing 15 people.\n"
+        "Eight others were injured in the raid, a local official told reporters.\n"
+        "Another attack in Gwoza killed three farmers.\n"
+        "Soldiers later shot dead two of the attackers.\n"
+    )
+
+    def script(sentence: str, attempt: int) -> Answer:
+        if sentence.startswith("Boko"):
+            fighters = ("Boko Haram", "rebel group")
+            return facts(events=[event("Attack", by=[fighters], location="Mailari")])
+        if sentence.startswith("Eight"):
+            return facts(events=[event("Attack")], figures=["wounded"])
+        if sentence.startswith("Another"):
+            return facts(events=[event("Attack", location="Gwoza")])
+        if sentence.startswith("Soldiers"):
+            return facts(events=[event("Armed clash", by=[("Soldiers", "state forces")])])
+        return facts()
+
+    with running_app(tmp_path, FakeLLM(script=script), prompt_version="extract.v7") as client:
+        body = client.post("/articles?wait=10", json={"text": text}).json()
+    assert body["run"]["status"] == "succeeded", body["run"]
+    events = body["article"]["events"]
+    # the toll sentence is the Mailari attack; Gwoza is another place; the soldiers are a new side
+    assert [(e["sub_event_type"], e["location"]) for e in events] == [
+        ("Attack", "Mailari"),
+        ("Attack", "Gwoza"),
+        ("Armed clash", None),
+    ]
+    [wounded] = [f for f in body["article"]["figures"] if f["category"] == "wounded"]
+    assert wounded["event_id"] == events[0]["id"]

@@ -61,6 +61,14 @@ _CUMULATIVE = re.compile(
     r"|(?:over|in) the (?:past|last) (?:\w+ )?(?:years?|months?|decades?))\b",
     re.IGNORECASE,
 )
+# extract.v7: how far (in sentences) a detail may stand from the event it adds to, and the words
+# that announce another incident rather than a detail of the last one.
+_DETAIL_REACH = 2
+_ANOTHER = re.compile(
+    r"\b(?:another|other (?:attacks?|incidents?|strikes?)|separate(?:ly)?|second|elsewhere"
+    r"|meanwhile|earlier|later)\b",
+    re.IGNORECASE,
+)
 # Figure labels that count people; a count of things ("Thousands of homes") is none of them.
 _PEOPLE_LABELS = FIGURE_LABELS - {"munitions", "other", NOT_A_COUNT}
 _THINGS = re.compile(
@@ -330,6 +338,8 @@ class RecordBuilder:
         kept: dict[int, int] = {}
         if self.pipeline >= 2:
             kept = self._merge_occurrences()
+        if "detail_sentences" in self.rules:
+            kept.update(self._fold_details(kept))
         for number, pending in enumerate(self._events):
             if number in kept:
                 continue
@@ -389,6 +399,44 @@ class RecordBuilder:
                 merged[later] = -earlier - 1
                 break
         return merged
+
+    def _fold_details(self, merged: dict[int, int]) -> dict[int, int]:
+        """A sentence that adds detail to the event just told (its toll, a witness, another
+        source: "Eight others were injured in the raid, the tribal leader said.") is that
+        event, not a new one: an event with no day and no place of its own (none, or the
+        previous event's), no side the previous event lacks and no word that announces
+        another incident, within
+        ``_DETAIL_REACH`` sentences of the last event kept, is folded into it. Returns folded
+        event -> -(index of the event it joined) - 1."""
+        folded: dict[int, int] = {}
+        last: int | None = None
+        for number, pending in enumerate(self._events):
+            if number in merged:
+                continue
+            if last is not None and self._is_detail(pending, self._events[last]):
+                self._events[last].join(pending)
+                folded[number] = -last - 1
+                continue
+            last = number
+        return folded
+
+    def _is_detail(self, pending: _PendingEvent, previous: _PendingEvent) -> bool:
+        record, told = pending.record, previous.record
+        if record["sentence"] == told["sentence"]:
+            return False  # rows of one sentence are another rule's business
+        if record["sentence"] - told["sentence"] > _DETAIL_REACH:
+            return False
+        if record["date"] is not None:
+            return False
+        place = record["location"]
+        if place is not None and (
+            told["location"] is None or name_key(place) != name_key(told["location"])
+        ):
+            return False  # a place of its own
+        if _ANOTHER.search(record["evidence"]) is not None:
+            return False
+        sides = {actor for actor, _ in previous.refs}
+        return all(actor in sides for actor, _ in pending.refs)
 
     def _drop(self, sentence: int, kind: str, reason: str) -> None:
         self.dropped.append(Dropped(sentence=sentence, kind=kind, reason=reason))

@@ -46,7 +46,8 @@ class ExtractionPrompt:
     # Rules on the model's answer, by name (extract.v6): "quoted_statements" (a quotation whose
     # frame reports nothing happening is a statement, not an event), "one_event_per_sentence"
     # (a sentence's rows for one place are one event), "subtype_rules" (the sub-type where the
-    # words decide it, service/extraction/subtypes.py).
+    # words decide it, service/extraction/subtypes.py); extract.v7 adds "detail_sentences" (a
+    # sentence adding detail to the event just told is that event).
     rules: frozenset[str] = frozenset()
 
     @property
@@ -124,7 +125,14 @@ class PromptFile(BaseModel):
     answer: Literal["labels", "numbers", "rows"] = "labels"
     actor: str | None = None
     pipeline: Literal[1, 2] = 1
-    rules: list[Literal["quoted_statements", "one_event_per_sentence", "subtype_rules"]] = []
+    rules: list[
+        Literal[
+            "quoted_statements",
+            "one_event_per_sentence",
+            "subtype_rules",
+            "detail_sentences",
+        ]
+    ] = []
 
 
 @cache
