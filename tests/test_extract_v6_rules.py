@@ -114,6 +114,7 @@ def test_v7_folds_a_detail_sentence_into_the_event_just_told(tmp_path: Path) -> 
         "Boko Haram fighters attacked the village of Mailari on Friday, killing 15 people.\n"
         "Eight others were injured in the raid, a local official told reporters.\n"
         "Another attack in Gwoza killed three farmers.\n"
+        "Witnesses said the fighters also burned houses in Gwoza.\n"
         "Soldiers later shot dead two of the attackers.\n"
     )
 
@@ -125,6 +126,9 @@ def test_v7_folds_a_detail_sentence_into_the_event_just_told(tmp_path: Path) -> 
             return facts(events=[event("Attack")], figures=["wounded"])
         if sentence.startswith("Another"):
             return facts(events=[event("Attack", location="Gwoza")])
+        if sentence.startswith("Witnesses"):
+            # at the place of the event just told, no new side: a detail of it
+            return facts(events=[event("Looting/property destruction", location="Gwoza")])
         if sentence.startswith("Soldiers"):
             return facts(events=[event("Armed clash", by=[("Soldiers", "state forces")])])
         return facts()
@@ -133,7 +137,8 @@ def test_v7_folds_a_detail_sentence_into_the_event_just_told(tmp_path: Path) -> 
         body = client.post("/articles?wait=10", json={"text": text}).json()
     assert body["run"]["status"] == "succeeded", body["run"]
     events = body["article"]["events"]
-    # the toll sentence is the Mailari attack; Gwoza is another place; the soldiers are a new side
+    # the toll sentence is the Mailari attack; Gwoza is another place, and the burning there a
+    # detail of it; the soldiers are a new side ("later" announces another incident besides)
     assert [(e["sub_event_type"], e["location"]) for e in events] == [
         ("Attack", "Mailari"),
         ("Attack", "Gwoza"),

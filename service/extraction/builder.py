@@ -485,7 +485,7 @@ def _one_per_place(reported: list[_PendingEvent]) -> list[_PendingEvent]:
     event"): the rows one sentence gives for one place (or for no place) are one event, of the
     first row's sub-type, with the sides of all. Rows for different places stay apart.
     (Keeping rows of different event types apart as well cost 7 false events on dev.v1 and
-    1 on the seeds, and found no event more: docs/extract-v6.md.)"""
+    1 on the seeds, and found no event more: docs/extract-v6-v7.md.)"""
     kept: list[_PendingEvent] = []
     for pending in reported:
         place = pending.record["location"]
