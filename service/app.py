@@ -13,6 +13,7 @@ from litestar import Litestar, Router
 from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
 
 from service.access import AccessControl
 from service.api.access import PUBLIC, authorize, declare_security
@@ -37,7 +38,7 @@ from service.api.records import (
     FigureController,
 )
 from service.api.runs import RunController
-from service.api.security import SecurityHeadersMiddleware, docs_csp
+from service.api.security import BodyReadTimeoutMiddleware, SecurityHeadersMiddleware, docs_csp
 from service.articles import ArticleService
 from service.cross_article import CrossArticleViews
 from service.errors import DatabaseUnavailableError
@@ -197,7 +198,12 @@ def create_app(
     return Litestar(
         before_request=strict_integers,
         guards=[authorize],
-        middleware=[request_id_middleware, SecurityHeadersMiddleware, http_metrics().middleware],
+        middleware=[
+            request_id_middleware,
+            SecurityHeadersMiddleware,
+            http_metrics().middleware,
+            DefineMiddleware(BodyReadTimeoutMiddleware, timeout_s=settings.body_read_timeout_s),
+        ],
         allowed_hosts=AllowedHostsConfig(allowed_hosts=settings.host_allowlist),
         route_handlers=[
             # Body limits sized to the route: an article, a batch of them, else SMALL_BODY.

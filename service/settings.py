@@ -170,6 +170,12 @@ class Settings(BaseSettings):
         description="Pending runs the queue may hold; a post or re-run that would exceed it "
         "gets 503 with Retry-After (a batch is counted whole).",
     )
+    body_read_timeout_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds a request's body may take to arrive whole after its headers; a "
+        "slower or stalled sender gets 408 and its connection is closed.",
+    )
     allowed_hosts: str = Field(
         default="",
         description="Comma-separated Host header values served besides localhost, 127.0.0.1, "

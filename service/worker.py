@@ -47,6 +47,7 @@ from service.errors import (
 )
 from service.extraction.pipeline import ExtractionPipeline, PipelineResult
 from service.ops.metrics import observe_run
+from service.redaction import redact_text
 from service.settings import Settings
 from service.store.read_models import WorkerState
 from service.store.repository import Store
@@ -374,7 +375,8 @@ class ExtractionWorkers:
 
 
 def _internal(exc: BaseException) -> str:
-    return f"internal error: {type(exc).__name__}: {str(exc)[:300]}"
+    # Stored and served by /runs: an exception's text may quote a URL with its credentials.
+    return f"internal error: {type(exc).__name__}: {redact_text(str(exc))[:300]}"
 
 
 def _with_wall(cost: Accounting, started: float) -> Accounting:

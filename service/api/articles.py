@@ -133,7 +133,7 @@ class ArticleController(Controller):
         opt=WRITE,
         responses={
             HTTP_200_OK: ResponseSpec(Accepted, description=_DONE),
-            **error_responses(400, 401, 403, 413, 415, 429, 503),
+            **error_responses(400, 401, 403, 408, 413, 415, 429, 503),
         },
     )
     async def create(
@@ -210,7 +210,7 @@ class ArticleController(Controller):
         operation_class=_PatchBody,
         opt=WRITE,
         request_max_body_size=16_384,
-        responses=error_responses(400, 401, 403, 404, 413, 415, 429, 503),
+        responses=error_responses(400, 401, 403, 404, 408, 413, 415, 429, 503),
     )
     async def update(
         self,
@@ -249,7 +249,7 @@ class ArticleBatchController(Controller):
         status_code=HTTP_202_ACCEPTED,
         responses={
             HTTP_200_OK: ResponseSpec(BatchAccepted, description=_DONE),
-            **error_responses(400, 401, 403, 413, 415, 429, 503),
+            **error_responses(400, 401, 403, 408, 413, 415, 429, 503),
         },
         opt=WRITE,
     )

@@ -37,6 +37,8 @@ MEANING = {
     403: "The API key lacks the scope this operation needs (`detail.needed`), or a "
     "cross-site write without a key.",
     404: "No record with this id.",
+    408: "The request body did not arrive within CONFLICT_BODY_READ_TIMEOUT_S; the "
+    "connection is closed.",
     413: "Article text, batch or body over its size limit.",
     415: "Body neither application/json nor text/plain.",
     429: "The key's write quota is spent; retry after the Retry-After header's seconds.",

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
-
 import anyio.to_thread
 import httpx
 from litestar import Controller, Response, get
@@ -11,23 +9,13 @@ from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
 from service.api.access import PUBLIC
 from service.errors import DatabaseUnavailableError
+from service.redaction import redact_url
 from service.settings import Settings
 from service.store.read_models import Health, QueueStats, Readiness, Workers
 from service.store.repository import Store
 from service.worker import ExtractionWorkers
 
 RETRY_AFTER_S = 5
-
-
-def redact(url: str) -> str:
-    """``url`` without the user and password it may carry."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, f"***@{host}", parts.path, parts.query, parts.fragment))
 
 
 class HealthController(Controller):
@@ -90,7 +78,7 @@ class HealthController(Controller):
                 ),
                 queue=queue,
                 llm=llm,
-                llm_base_url=redact(llm_base_url),
+                llm_base_url=redact_url(llm_base_url),
                 model=settings.llm_model,
             ),
             status_code=HTTP_200_OK if ok else HTTP_503_SERVICE_UNAVAILABLE,

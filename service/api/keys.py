@@ -50,7 +50,7 @@ class ApiKeyController(Controller):
         operation_id="createApiKey",
         summary="Create an API key; its token is in this answer only",
         status_code=HTTP_201_CREATED,
-        responses=error_responses(400, 401, 403, 413, 415, 429, 503),
+        responses=error_responses(400, 401, 403, 408, 413, 415, 429, 503),
     )
     async def create(
         self, store: NamedDependency[Store], data: JSONBody[ApiKeyIn]

@@ -1,6 +1,7 @@
 """Response headers that keep browsers from misusing the service's answers: every response
 says not to sniff types, not to be framed and not to send a referrer; every HTML page carries a
-Content-Security-Policy that allows no inline script or style but the ones it was hashed for."""
+Content-Security-Policy that allows no inline script or style but the ones it was hashed for.
+And a deadline on reading a request's body, so a slow sender cannot hold a connection."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ import hashlib
 import re
 from typing import Any
 
+import anyio
 from litestar import Response
 from litestar.enums import ScopeType
+from litestar.exceptions import HTTPException
+from litestar.status_codes import HTTP_408_REQUEST_TIMEOUT
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 STRICT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
@@ -83,3 +87,39 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class BodyReadTimeoutMiddleware:
+    """A request's body must have arrived whole within ``timeout_s`` of its headers
+    (``CONFLICT_BODY_READ_TIMEOUT_S``). A client that sends it slowly or stops half-way gets
+    408 with ``Connection: close``, which makes the server close the connection, instead of
+    holding a connection and a task for as long as it likes. Reads after the body (a streamed
+    response waiting for the client to disconnect) have no deadline."""
+
+    def __init__(self, app: ASGIApp, timeout_s: float) -> None:
+        self.app = app
+        self.timeout_s = timeout_s
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await self.app(scope, receive, send)
+            return
+        deadline = anyio.current_time() + self.timeout_s
+        body_done = False
+
+        async def receive_in_time() -> Any:
+            nonlocal body_done
+            if body_done:
+                return await receive()
+            with anyio.move_on_after(deadline - anyio.current_time()):
+                message = await receive()
+                body_done = message["type"] != "http.request" or not message.get("more_body")
+                return message
+            raise HTTPException(
+                status_code=HTTP_408_REQUEST_TIMEOUT,
+                detail=f"the request body did not arrive within {self.timeout_s:g} s "
+                "(CONFLICT_BODY_READ_TIMEOUT_S)",
+                headers={"Connection": "close"},
+            )
+
+        await self.app(scope, receive_in_time, send)

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
 import structlog
 
+from service.redaction import redact_text
 from service.settings import Settings
 
 _SHARED: list[structlog.typing.Processor] = [
@@ -21,6 +23,27 @@ _SHARED: list[structlog.typing.Processor] = [
 ]
 # Libraries whose INFO lines are one per request or call: kept at WARNING unless DEBUG is asked.
 _CHATTY = ("httpx", "httpcore", "openai", "instructor", "alembic")
+
+
+def _redactor(settings: Settings) -> structlog.typing.Processor:
+    """Masks credentials in every rendered value, tracebacks included: httpx logs request URLs
+    (user and password too) at DEBUG, and an error's text may quote a URL or a token."""
+    key = settings.llm_api_key.get_secret_value()
+    secrets = [key] if len(key) >= 8 and key != "not-needed" else []
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, str):
+            return redact_text(value, secrets)
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [clean(v) for v in value]
+        return value
+
+    def redact(_: Any, __: str, event: structlog.typing.EventDict) -> structlog.typing.EventDict:
+        return {name: clean(value) for name, value in event.items()}
+
+    return redact
 
 
 def configure_logging(settings: Settings) -> None:
@@ -46,6 +69,7 @@ def configure_logging(settings: Settings) -> None:
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
+            _redactor(settings),
             renderer,
         ],
     )

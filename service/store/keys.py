@@ -15,6 +15,8 @@ from service.store.read_models import ApiKeyCreated, ApiKeyRead
 from service.store.tables import ApiKey, utcnow
 
 TOKEN_PREFIX = "cx_"
+# Characters of a token shown in key listings (and left in redacted logs) to tell keys apart.
+PREFIX_CHARS = 10
 # last_used_at is written at most this often per key: not a write per request.
 TOUCH_EVERY = dt.timedelta(seconds=60)
 
@@ -46,7 +48,9 @@ class KeyStore:
     def create_key(self, name: str, scope: str) -> ApiKeyCreated:
         """A new key; its token is in the answer and nowhere else (only its hash is kept)."""
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        key = ApiKey(name=name, scope=scope, prefix=token[:10], token_hash=token_hash(token))
+        key = ApiKey(
+            name=name, scope=scope, prefix=token[:PREFIX_CHARS], token_hash=token_hash(token)
+        )
         with Session(self.engine) as session:
             session.add(key)
             session.commit()
