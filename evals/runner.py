@@ -48,6 +48,7 @@ from evals.report import (
     render_html,
     render_text,
 )
+from evals.report_json import REPORTS, comparison
 from evals.scorer import (
     DEFAULT_CONFIG,
     Dataset,
@@ -453,7 +454,8 @@ def write_report(report: SuiteReport, out: Path) -> None:
     (out / "report.json").write_text(
         json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
-    (out / "report.html").write_text(render_html(report), encoding="utf-8")
+    page = render_html(report, comparison(REPORTS))
+    (out / "report.html").write_text(page, encoding="utf-8")
 
 
 @dataclass(frozen=True)
