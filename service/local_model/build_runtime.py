@@ -84,6 +84,7 @@ PORTABLE_OPTIONS = ("-DGGML_NATIVE=OFF",)
 def cmake_options(*, portable: bool = False) -> tuple[str, ...]:
     return CMAKE_OPTIONS + (PORTABLE_OPTIONS if portable else ())
 
+
 _SOURCE_PREFIX = f"llama_cpp_python-{LLAMA_CPP_PYTHON_VERSION}/vendor/llama.cpp/"
 _RELEASE = f"{SERVER_NAME}-{LLAMA_CPP_PYTHON_VERSION}"
 _CHUNK = 1024 * 1024
