@@ -15,6 +15,7 @@ from typing import Any
 
 from evals.charts import pr_svg, reliability_svg
 from evals.cross_article import CrossArticleScore
+from evals.pictures import Comparison, comparison_html, confusion_html, thresholds_html
 from evals.reliability import KindConfidence, confidence_metrics, kind_confidence
 from evals.scorer import (
     FIELD_KEYS,
@@ -832,6 +833,10 @@ def _set_html(report: EvalReport, several: bool = False) -> str:
         f'<p class="muted">{_e(report.dataset_path)} · {len(report.articles)} articles · '
         f"{report.seconds:.1f} s</p>",
         verdict,
+        '<div class="charts">',
+        thresholds_html(report.metrics, report.thresholds),
+        confusion_html(a.score for a in report.articles),
+        "</div>",
         "<h3>Summary (micro over all articles)</h3>",
         _kind_table(t),
         _field_table(t),
@@ -885,7 +890,8 @@ def _side_by_side_html(suite: SuiteReport) -> str:
     return "".join(out)
 
 
-def render_html(suite: SuiteReport) -> str:
+def render_html(suite: SuiteReport, comparison: Sequence[Comparison] = ()) -> str:
+    """The report page; ``comparison``: F1 per prompt version from the committed reports."""
     names = ", ".join(suite.names)
     if suite.failures:
         verdict = '<p class="bad">Thresholds failed:</p><ul>' + "".join(
@@ -920,6 +926,16 @@ def render_html(suite: SuiteReport) -> str:
         "work is per 100 words of article text; a value marked ! fails its set's "
         "threshold.</p>",
         _side_by_side_html(suite),
+        *(
+            [
+                "<h2>Prompt versions (committed reports)</h2>",
+                '<p class="muted">Micro F1 per set of each report under evals/reports; a '
+                "report that compared services has a row per service.</p>",
+                comparison_html(comparison),
+            ]
+            if comparison
+            else []
+        ),
         *(r.section_html(suite.several) for r in suite.sets),
     ]
     return (
@@ -927,3 +943,10 @@ def render_html(suite: SuiteReport) -> str:
         f"<title>Extraction eval: {_e(names)}</title>"
         f"<style>{_CSS}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n"
     )
+
+
+if __name__ == "__main__":
+    # python -m evals.report --from report.json --out report.html
+    from evals.report_json import main
+
+    raise SystemExit(main())

@@ -14,6 +14,9 @@ model) run the same sets one after the other (they may share one model server) a
 reported side by side; the thresholds of one of them (``--gate LABEL``, default the last)
 decide the exit code.
 
+The service is reached through its typed client (``service.client.Client``); an answer that
+does not have the API's shape is a service error.
+
 Exit codes: 0 all thresholds met; 1 a threshold failed; 2 the service could not be used
 (network or HTTP error, unexpected answer, a run that failed or did not finish in time) or an
 input file is unusable.
@@ -28,10 +31,11 @@ import json
 import re
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 import httpx
 import yaml
@@ -48,6 +52,7 @@ from evals.report import (
     render_html,
     render_text,
 )
+from evals.report_json import REPORTS, comparison
 from evals.scorer import (
     DEFAULT_CONFIG,
     Dataset,
@@ -63,6 +68,7 @@ from evals.typing_set import (
     is_typing_set,
     predicted_sub_type,
 )
+from service.client import Client, ClientError, TransportError
 
 ROOT = Path(__file__).resolve().parent.parent
 DATASETS = ROOT / "evals/datasets"
@@ -239,31 +245,21 @@ def load_thresholds(path: Path, flat_set: str = FLAT_THRESHOLDS_SET) -> dict[str
     return {str(name): _limits(path, f"{name}.", value) for name, value in raw.items()}
 
 
-def _call(client: httpx.Client, method: str, url: str, **kwargs: Any) -> dict[str, Any]:
+@contextmanager
+def _answer(what: str) -> Iterator[None]:
+    """A failed call or an answer the client cannot read, as a ServiceError naming ``what``."""
     try:
-        response = client.request(method, url, **kwargs)
-    except httpx.HTTPError as exc:
-        raise ServiceError(f"{method} {url}: {type(exc).__name__}: {exc}") from exc
-    if response.is_error:
-        raise ServiceError(f"{method} {url}: HTTP {response.status_code}: {response.text[:500]}")
-    try:
-        body = response.json()
-    except ValueError as exc:
-        raise ServiceError(f"{method} {url}: answer is not JSON: {response.text[:200]}") from exc
-    if not isinstance(body, dict):
-        raise ServiceError(f"{method} {url}: expected a JSON object, got {body!r:.200}")
-    return body
-
-
-def _field(body: dict[str, Any], key: str, kind: type, where: str) -> Any:
-    value = body.get(key)
-    if not isinstance(value, kind) or isinstance(value, bool):
-        raise ServiceError(f"{where}: answer has no {kind.__name__} {key!r}: {body!r:.300}")
-    return value
+        yield
+    except TransportError as exc:
+        raise ServiceError(f"{what}: {type(exc.__cause__).__name__}: {exc}") from exc
+    except ClientError as exc:
+        raise ServiceError(f"{what}: {exc}") from exc
+    except ValidationError as exc:
+        raise ServiceError(f"{what}: unexpected answer: {exc}") from exc
 
 
 def process_article(
-    client: httpx.Client,
+    client: Client,
     gold: GoldArticle,
     root: Path,
     options: RunOptions,
@@ -280,8 +276,13 @@ def process_article(
     return process_text(client, text, gold.file, gold.published, options, sleep=sleep, clock=clock)
 
 
+def server_wait(options: RunOptions) -> float:
+    """The ?wait= of a POST (the API caps it; longer waits continue by polling)."""
+    return max(0.0, min(options.wait, MAX_SERVER_WAIT))
+
+
 def process_text(
-    client: httpx.Client,
+    client: Client,
     text: str,
     name: str,
     published: str | None,
@@ -293,37 +294,27 @@ def process_text(
     """POST ``text`` as an article (``name``: how reports call it), wait for its run, GET the
     result. Raises ServiceError."""
     started = clock()
-    server_wait = max(0.0, min(options.wait, MAX_SERVER_WAIT))
-    timeout = httpx.Timeout(30.0, read=server_wait + 60.0)
-    body: dict[str, Any] = {"text": text}
-    if published:
-        body["published_date"] = published
-
-    accepted = _call(
-        client, "POST", "/articles", params={"wait": server_wait}, json=body, timeout=timeout
-    )
-    article_id: int = _field(accepted, "article_id", int, "POST /articles")
-    created = accepted.get("created") is True
-    run = accepted.get("run")
-    if not created and (options.rerun or not isinstance(run, dict)):
-        url = f"/articles/{article_id}/extract"
-        accepted = _call(client, "POST", url, params={"wait": server_wait}, timeout=timeout)
-        run = accepted.get("run")
-    if not isinstance(run, dict):
-        raise ServiceError(f"article {article_id}: the answer names no run: {accepted!r:.300}")
-    run_id: int = _field(run, "id", int, "run")
+    wait = server_wait(options)
+    with _answer("POST /articles"):
+        accepted = client.post_article(text, published_date=published, wait=wait)
+    article_id = accepted.article_id
+    if not accepted.created and (options.rerun or accepted.run is None):
+        with _answer(f"POST /articles/{article_id}/extract"):
+            accepted = client.rerun(article_id, wait=wait)
+    run = accepted.run
+    if run is None:
+        raise ServiceError(f"article {article_id}: the answer names no run")
 
     deadline = started + options.wait
-    while run.get("status") not in DONE and clock() < deadline:
+    while run.status not in DONE and clock() < deadline:
         sleep(options.poll_interval)
-        run = _call(client, "GET", f"/runs/{run_id}")
-    status = str(run.get("status")) if run.get("status") in DONE else "timeout"
+        with _answer(f"GET /runs/{run.id}"):
+            run = client.get_run(run.id)
+    status = str(run.status) if run.status in DONE else "timeout"
 
-    article = _call(client, "GET", f"/articles/{article_id}")
-    try:
-        predicted = PredictedArticle.model_validate(article)
-    except ValidationError as exc:
-        raise ServiceError(f"GET /articles/{article_id}: unexpected shape: {exc}") from exc
+    with _answer(f"GET /articles/{article_id}"):
+        article = client.get_article(article_id)
+        predicted = PredictedArticle.model_validate(article.model_dump(mode="json"))
     if status != "succeeded":
         # The article view shows the latest *successful* run, which is not this one.
         predicted = predicted.model_copy(update={"events": [], "actors": [], "figures": []})
@@ -331,22 +322,22 @@ def process_text(
     warnings = []
     if predicted.text != normalise_text(text):
         warnings.append("the stored text differs from the posted text, normalised")
-    error = run.get("error")
+    error = run.error
     if status == "timeout":
-        error = f"not finished after {options.wait:g} s (status {run.get('status')})"
+        error = f"not finished after {options.wait:g} s (status {run.status})"
     return (
         ArticleRun(
             file=name,
             article_id=article_id,
-            run_id=run_id,
+            run_id=run.id,
             status=status,
-            created=created,
+            created=accepted.created,
             seconds=clock() - started,
-            error=str(error) if error else None,
-            model=_str_or_none(run.get("model")),
-            prompt_version=_str_or_none(run.get("prompt_version")),
-            schema_version=_str_or_none(run.get("schema_version")),
-            stats=RunStats.from_run(run),
+            error=error or None,
+            model=run.model,
+            prompt_version=run.prompt_version,
+            schema_version=run.schema_version,
+            stats=RunStats.from_run(run.model_dump()),
             warnings=warnings,
             words=len(text.split()),
         ),
@@ -354,12 +345,8 @@ def process_text(
     )
 
 
-def _str_or_none(value: object) -> str | None:
-    return value if isinstance(value, str) else None
-
-
 def run_eval(
-    client: httpx.Client,
+    client: Client,
     dataset: Dataset,
     root: Path,
     options: RunOptions,
@@ -389,7 +376,7 @@ def run_eval(
 
 
 def run_typing(
-    client: httpx.Client,
+    client: Client,
     dataset: TypingDataset,
     options: RunOptions,
     progress: TextIO,
@@ -426,22 +413,18 @@ def cluster_truth_path(dataset: Path) -> Path:
     return dataset.with_name(f"{stem}.clusters.v{version}.yaml")
 
 
-def service_clusters(client: httpx.Client) -> dict[int, int]:
+def service_clusters(client: Client) -> dict[int, int]:
     """Event id -> event cluster id, from every page of GET /event-clusters."""
-    found: dict[int, int] = {}
-    params: dict[str, Any] = {"limit": 500}
-    while True:
-        page = _call(client, "GET", "/event-clusters", params=params)
-        for cluster in page.get("items", []):
-            for report in cluster.get("reports", []):
-                found[int(report["event_id"])] = int(cluster["id"])
-        if not page.get("next_cursor"):
-            return found
-        params["cursor"] = page["next_cursor"]
+    with _answer("GET /event-clusters"):
+        return {
+            report.event_id: cluster.id
+            for cluster in client.list_event_clusters(page_size=500)
+            for report in cluster.reports
+        }
 
 
 def cross_article(
-    client: httpx.Client, dataset: Dataset, truth: ClusterTruth, results: list[ArticleResult]
+    client: Client, dataset: Dataset, truth: ClusterTruth, results: list[ArticleResult]
 ) -> CrossArticleScore:
     predicted = {r.run.file: r.predicted for r in results if r.predicted is not None}
     scores = {r.run.file: r.score for r in results}
@@ -453,7 +436,8 @@ def write_report(report: SuiteReport, out: Path) -> None:
     (out / "report.json").write_text(
         json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
-    (out / "report.html").write_text(render_html(report), encoding="utf-8")
+    page = render_html(report, comparison(REPORTS))
+    (out / "report.html").write_text(page, encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -596,7 +580,9 @@ def run_service(
 ) -> list[EvalReport]:
     """Every set through one service; the reports carry the given label (or none yet)."""
     reports: list[EvalReport] = []
-    with httpx.Client(base_url=spec.url, transport=transport, timeout=30.0) as client:
+    # A POST waits up to server_wait() for its run; the other calls are quick.
+    timeout = server_wait(options) + 60.0
+    with Client(spec.url, transport=transport, timeout=timeout) as client:
         for item in sets:
             set_started = time.monotonic()
             label = f"{spec.label or spec.url} {item.name}" if several else item.name

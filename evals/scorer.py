@@ -321,6 +321,10 @@ class Match:
     pred_id: int | None
     similarity: float
     required: bool
+    # Events: the gold and predicted sub-event types, for the confusion matrix (None for other
+    # kinds, and in reports written before they were recorded).
+    gold_label: str | None = None
+    pred_label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -718,7 +722,8 @@ def _score_events(
             continue
         p = pred.events[matched[i]]
         overlap = _best_overlap((p.start, p.end), spans[g.id])
-        tally.matches.append(Match("events", g.id, p.id, round(overlap, 4), g.required))
+        labels = (g.sub_event_type, p.sub_event_type)
+        tally.matches.append(Match("events", g.id, p.id, round(overlap, 4), g.required, *labels))
         if not g.required:
             tally.count("events", opt=1)
             continue

@@ -128,6 +128,21 @@ def test_builds_once_installs_at_the_versioned_path_and_reuses_it(
     assert len(announced) == 1
 
 
+def test_a_default_build_is_native_a_portable_one_is_not(
+    tmp_path: Path, fake_build: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sdist, calls = fake_build
+    ensure_server(tmp_path / "native", sdist=sdist)
+    # The CLI's --portable (the Dockerfile's build) reaches cmake.
+    assert build_runtime.main(["--data-dir", str(tmp_path / "portable"), "--sdist", str(sdist),
+                               "--portable"]) == 0  # fmt: skip
+    native, _, portable, _ = calls.read_text().splitlines()
+    assert "GGML_NATIVE" not in native
+    assert portable.split()[-1] == "-DGGML_NATIVE=OFF"
+    info = (installed_server(tmp_path / "portable").parent / "build-info.json").read_text()
+    assert '"-DGGML_NATIVE=OFF"' in info
+
+
 def test_rebuilds_a_binary_that_does_not_run(tmp_path: Path, fake_build: tuple[Path, Path]) -> None:
     sdist, calls = fake_build
     data_dir = tmp_path / "models"

@@ -252,7 +252,8 @@ def test_confidence_in_text_json_and_html() -> None:
 
     page = render_html(suite)
     assert "<h3>Confidence</h3>" in page
-    assert page.count("<svg") == 3  # events: reliability + two threshold curves
+    # events: reliability + two threshold curves (the other chart: the sub-type matrix)
+    assert page.count("<svg") - page.count('aria-label="Sub-event types') == 3
     assert "actors: no judged record has a confidence" in page
     assert "<script" not in page and "http://www.w3.org/2000/svg" in page
     assert "<link" not in page and "cdn" not in page.lower()

@@ -68,10 +68,17 @@ class ClusteringService(FakeService):
     def __call__(self, request: httpx.Request) -> httpx.Response:
         if request.url.path == "/event-clusters":
             self.calls.append("GET /event-clusters")
-            reports = [{"event_id": 5}]
-            return httpx.Response(
-                200, json={"items": [{"id": 5, "reports": reports}], "next_cursor": None}
-            )
+            report = {
+                "article_id": 1, "title": None, "source": None, "url": None,
+                "published_date": None, "event_id": 5, "reported_by": None, "location": None,
+                "date": None, "date_precision": "unknown", "evidence": "e",
+            }  # fmt: skip
+            cluster = {
+                "id": 5, "event_type": "Battles", "sub_event_type": "Armed clash",
+                "location": None, "date_from": None, "date_to": None, "actors": [],
+                "article_count": 1, "sources": [], "fatalities": None, "reports": [report],
+            }  # fmt: skip
+            return httpx.Response(200, json={"items": [cluster], "next_cursor": None})
         return super().__call__(request)
 
 

@@ -63,6 +63,9 @@ def event(text: str, evidence: str, sub_type: str) -> dict[str, Any]:
         "start": start,
         "end": start + len(evidence),
         "actors": [],
+        "summary": "s",
+        "date_precision": "unknown",
+        "sentence": 0,
     }
 
 

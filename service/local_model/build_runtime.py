@@ -34,9 +34,11 @@ import httpx
 __all__ = [
     "CMAKE_OPTIONS",
     "LLAMA_CPP_PYTHON_VERSION",
+    "PORTABLE_OPTIONS",
     "SDIST_SHA256",
     "SDIST_URL",
     "RuntimeBuildError",
+    "cmake_options",
     "ensure_server",
     "extract_llama_cpp",
     "find_cmake",
@@ -61,7 +63,9 @@ SERVER_NAME = "llama-server"
 # web UI (its assets would be downloaded at configure time). GGML_NATIVE stays at its default
 # (-march=native): the binary is built on the machine that runs it, and the data directory
 # that holds it is per machine. Copying it to an older CPU can fail with SIGILL; the
-# ``--version`` check in ensure_server then rebuilds it.
+# ``--version`` check in ensure_server then rebuilds it. A binary built for other machines (a
+# container image) is built with ``portable``: GGML_NATIVE=OFF, llama.cpp's fixed x86-64
+# instruction set instead of the build host's.
 CMAKE_OPTIONS = (
     "-DCMAKE_BUILD_TYPE=Release",
     "-DBUILD_SHARED_LIBS=OFF",
@@ -74,6 +78,12 @@ CMAKE_OPTIONS = (
     "-DLLAMA_BUILD_UI=OFF",
     "-DLLAMA_USE_PREBUILT_UI=OFF",
 )
+PORTABLE_OPTIONS = ("-DGGML_NATIVE=OFF",)
+
+
+def cmake_options(*, portable: bool = False) -> tuple[str, ...]:
+    return CMAKE_OPTIONS + (PORTABLE_OPTIONS if portable else ())
+
 
 _SOURCE_PREFIX = f"llama_cpp_python-{LLAMA_CPP_PYTHON_VERSION}/vendor/llama.cpp/"
 _RELEASE = f"{SERVER_NAME}-{LLAMA_CPP_PYTHON_VERSION}"
@@ -246,9 +256,9 @@ def _jobs() -> int:
         return os.cpu_count() or 1
 
 
-def _build(source: Path, build_dir: Path, log_path: Path) -> Path:
+def _build(source: Path, build_dir: Path, log_path: Path, options: Sequence[str]) -> Path:
     cmake = str(find_cmake())
-    configure = [cmake, "-S", str(source), "-B", str(build_dir), *CMAKE_OPTIONS]
+    configure = [cmake, "-S", str(source), "-B", str(build_dir), *options]
     _run_logged("configuring llama.cpp", configure, log_path)
     build = [cmake, "--build", str(build_dir), "--target", SERVER_NAME, "-j", str(_jobs())]
     _run_logged(f"building {SERVER_NAME}", build, log_path)
@@ -303,18 +313,20 @@ def _remove_leftovers(directory: Path) -> None:
             shutil.rmtree(stale, ignore_errors=True)
 
 
-def _build_and_install(directory: Path, sdist: Path | None, log_path: Path, final: Path) -> None:
+def _build_and_install(
+    directory: Path, sdist: Path | None, log_path: Path, final: Path, options: Sequence[str]
+) -> None:
     started = time.monotonic()
     work = Path(tempfile.mkdtemp(dir=directory, prefix=f".{_RELEASE}.", suffix=".build"))
     try:
         archive = _fetch_sdist(work, sdist)
         source = extract_llama_cpp(archive, work / "src")
-        built = _build(source, work / "build", log_path)
+        built = _build(source, work / "build", log_path, options)
         info: dict[str, object] = {
             "llama_cpp_python": LLAMA_CPP_PYTHON_VERSION,
             "sdist_url": SDIST_URL,
             "sdist_sha256": SDIST_SHA256,
-            "cmake_options": list(CMAKE_OPTIONS),
+            "cmake_options": list(options),
             "built_at": time.strftime("%FT%T%z"),
             "build_seconds": round(time.monotonic() - started, 1),
         }
@@ -329,12 +341,14 @@ def ensure_server(
     *,
     sdist: Path | None = None,
     on_build: Callable[[Path], None] | None = None,
+    portable: bool = False,
 ) -> Path:
     """Return the path of a working ``llama-server`` under ``data_dir``, building it if needed.
 
     ``sdist`` is an already downloaded llama-cpp-python sdist (still sha256-checked) to use
     instead of downloading it. ``on_build`` is called with the build log's path right before a
-    build starts, so callers can say that a slow first build is under way.
+    build starts, so callers can say that a slow first build is under way. ``portable`` builds
+    for any x86-64 CPU llama.cpp supports by default rather than this one (GGML_NATIVE=OFF).
     """
     binary = installed_server(data_dir)
     if server_runs(binary):
@@ -353,7 +367,9 @@ def ensure_server(
         if on_build is not None:
             on_build(log_path)
         try:
-            _build_and_install(directory, sdist, log_path, binary.parent)
+            _build_and_install(
+                directory, sdist, log_path, binary.parent, cmake_options(portable=portable)
+            )
         except RuntimeBuildError as exc:
             if broken:
                 raise RuntimeBuildError(
@@ -379,6 +395,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=Path,
         help="an already downloaded llama-cpp-python sdist to build from (sha256-checked)",
     )
+    parser.add_argument(
+        "--portable",
+        action="store_true",
+        help="build for other machines too (GGML_NATIVE=OFF: llama.cpp's fixed instruction "
+        "set, not this CPU's -march=native), e.g. for a container image",
+    )
     args = parser.parse_args(argv)
 
     def announce(log_path: Path) -> None:
@@ -388,7 +410,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
 
     try:
-        path = ensure_server(args.data_dir, sdist=args.sdist, on_build=announce)
+        path = ensure_server(
+            args.data_dir, sdist=args.sdist, on_build=announce, portable=args.portable
+        )
     except RuntimeBuildError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
