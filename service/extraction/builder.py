@@ -405,9 +405,8 @@ class RecordBuilder:
         source: "Eight others were injured in the raid, the tribal leader said.") is that
         event, not a new one: an event with no day and no place of its own (none, or the
         previous event's), no side the previous event lacks and no word that announces
-        another incident, within
-        ``_DETAIL_REACH`` sentences of the last event kept, is folded into it. Returns folded
-        event -> -(index of the event it joined) - 1."""
+        another incident, within ``_DETAIL_REACH`` sentences of the last event kept, is
+        folded into it. Returns folded event -> -(index of the event it joined) - 1."""
         folded: dict[int, int] = {}
         last: int | None = None
         for number, pending in enumerate(self._events):

@@ -133,7 +133,8 @@ def same_occurrence(first: OccurrenceKey, second: OccurrenceKey) -> bool:
 
 # extract.v6 ------------------------------------------------------------------------------
 
-# Words that say something happened (the question filter's event words, questions.py).
+# Words that say something happened: those the question filter looks for (questions.py) and
+# those of the other sub-types.
 _HAPPENING = re.compile(
     r"\b(kill|attack|strike|struck|shell|bomb|clash|fight|assault|offensive|raid|mortar|rocket"
     r"|missile|fire|fired|firing|gun|shot|shoot|wound|injur|dead|death|die|massacre|evacuat"
