@@ -64,9 +64,9 @@ def load(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise ReportError(f"{path}: {exc}") from exc
+        raise ReportError(str(exc)) from exc
     if not isinstance(data, dict):
-        raise ReportError(f"{path}: not a report.json object")
+        raise ReportError("not a report.json object")
     return data
 
 
