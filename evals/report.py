@@ -421,7 +421,7 @@ def _metric_cell(report: EvalReport, metric: str, failed: Mapping[str, str]) -> 
     if metric not in metrics:
         return Cell("-")
     value = metrics[metric]
-    if metric in ("hallucinated_non_events", "duplicate_actor_mentions"):
+    if metric in ("hallucinated_non_events", "duplicate_actor_mentions", "junk_locations"):
         text = "n/a" if value is None else str(int(value))
     elif metric.endswith(".without_confidence"):
         kind = metric.removesuffix(".without_confidence")
@@ -650,7 +650,7 @@ def _article_html(result: ArticleResult) -> str:
         _kind_table(s),
         f"<p>ungrounded {s.ungrounded_records}/{s.predicted_records}, hallucinated non-events "
         f"{s.hallucinated_non_events}, duplicate actor mentions "
-        f"{s.duplicate_actor_mentions}</p>",
+        f"{s.duplicate_actor_mentions}, junk locations {s.junk_locations}</p>",
     ]
     parts.append(f"<h4>Missed ({len(score.missed)})</h4>")
     if score.missed:
@@ -843,7 +843,7 @@ def _set_html(report: EvalReport, several: bool = False) -> str:
         f"<p>ungrounded share {t.ungrounded_share:.3f} ({t.ungrounded_records}/"
         f"{t.predicted_records} records) · hallucinated non-events "
         f"{t.hallucinated_non_events} · duplicate actor mentions "
-        f"{t.duplicate_actor_mentions}</p>",
+        f"{t.duplicate_actor_mentions} · junk locations {t.junk_locations}</p>",
         f"<p>runs: wall {r.wall_seconds:.1f} s · llm {r.llm_seconds:.1f} s · tokens "
         f"{r.prompt_tokens} prompt ({r.prompt_tokens_cached} cached) + {r.completion_tokens} "
         f"completion · {r.llm_calls} llm calls · {r.retries} retries · {r.dropped} "

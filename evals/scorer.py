@@ -244,7 +244,18 @@ class FieldTally:
 
 
 FIELDS: dict[Kind, tuple[str, ...]] = {
-    "events": ("event_type", "sub_event_type", "location", "date", "actor_roles", "reported_by"),
+    "events": (
+        "event_type",
+        "sub_event_type",
+        "location",
+        "date",
+        "actor_roles",
+        "reported_by",
+        # The event's arguments as an ACLED coder reads them (see _score_arguments).
+        "actor1",
+        "actor2",
+        "date_and_precision",
+    ),
     "actors": ("actor_type",),
     "figures": ("category", "low", "high", "qualifier", "reported_by"),
 }
@@ -264,6 +275,7 @@ class Scores:
     )
     hallucinated_non_events: int = 0
     duplicate_actor_mentions: int = 0
+    junk_locations: int = 0
     predicted_records: int = 0
     ungrounded_records: int = 0
 
@@ -283,6 +295,7 @@ class Scores:
             fields={k: self.fields[k] + other.fields[k] for k in FIELD_KEYS},
             hallucinated_non_events=self.hallucinated_non_events + other.hallucinated_non_events,
             duplicate_actor_mentions=self.duplicate_actor_mentions + other.duplicate_actor_mentions,
+            junk_locations=self.junk_locations + other.junk_locations,
             predicted_records=self.predicted_records + other.predicted_records,
             ungrounded_records=self.ungrounded_records + other.ungrounded_records,
         )
@@ -300,6 +313,7 @@ class Scores:
         flat["ungrounded_share"] = self.ungrounded_share
         flat["hallucinated_non_events"] = float(self.hallucinated_non_events)
         flat["duplicate_actor_mentions"] = float(self.duplicate_actor_mentions)
+        flat["junk_locations"] = float(self.junk_locations)
         return flat
 
     def to_dict(self) -> dict[str, Any]:
@@ -308,6 +322,7 @@ class Scores:
             "fields": {k: v.to_dict() for k, v in self.fields.items()},
             "hallucinated_non_events": self.hallucinated_non_events,
             "duplicate_actor_mentions": self.duplicate_actor_mentions,
+            "junk_locations": self.junk_locations,
             "predicted_records": self.predicted_records,
             "ungrounded_records": self.ungrounded_records,
             "ungrounded_share": self.ungrounded_share,
@@ -602,6 +617,7 @@ class _Tally:
     warnings: list[str] = field(default_factory=list)
     hallucinated_non_events: int = 0
     duplicate_actor_mentions: int = 0
+    junk_locations: int = 0
     records: list[RecordOutcome] = field(default_factory=list)
 
     def outcomes(
@@ -670,6 +686,15 @@ class _ActorIndex:
                 return forms
         return {normal}
 
+    def best_match(self, predicted: str, gold: str) -> bool:
+        """``predicted`` names the labelled actor ``gold`` denotes, and no other labelled actor
+        better ("Army of Islam" is Jaysh al-Islam's alias, not "the army")."""
+        normal = normalise_name(predicted)
+        similarity = name_similarity(normal, self.forms_of(gold))
+        return similarity > 0 and all(
+            name_similarity(normal, forms) <= similarity for forms in self.forms
+        )
+
     def resolve(self, name: str) -> set[int]:
         normal = normalise_name(name)
         return {i for i, forms in enumerate(self.forms) if name_similarity(normal, forms) > 0}
@@ -681,6 +706,31 @@ class _ActorIndex:
         if gold is None or pred is None:
             return False
         return bool(self.resolve(gold) & self.resolve(pred))
+
+
+# Words that open a sentence or a clause and never name a place ("Elsewhere, ...",
+# "Additionally, ...", "Footage showed ...").
+_NOT_PLACE_WORDS = frozenset(
+    """additionally also around besides elsewhere footage furthermore however meanwhile
+    moreover over overall separately later earlier today yesterday tonight then there here
+    according after before during while since when where despite amid among following
+    reportedly witnesses residents officials sources assailants militants gunmen""".split()
+)
+
+
+def is_junk_location(location: str, actors: _ActorIndex, places: set[str]) -> bool:
+    """A location that is no place by its shape: a labelled actor's name or alias, a word that
+    opens sentences, or a possessive ("Sudan's"). ``places`` (normalised gold locations) are
+    never junk, for the place that is also an actor's name."""
+    normal = normalise_name(location)
+    if not normal or normal in places:
+        return False
+    words = location.split()
+    if words[0].strip(",.:;").casefold() in _NOT_PLACE_WORDS:
+        return True
+    if re.search(r"['\u2019]s?$", location.strip()):
+        return True
+    return any(normal in forms for forms in actors.forms)
 
 
 def _grounded(text: str, start: int, end: int, evidence: str) -> bool:
@@ -748,7 +798,12 @@ def _score_events(
                 for a in p.actors
             )
             pair.check("actor_roles", f"{ga.name} ({ga.role})", predicted_roles, ok)
+        _score_arguments(pair, g, p, actors)
 
+    places = {normalise_name(g.location) for g in gold.events if g.location}
+    tally.junk_locations += sum(
+        1 for p in pred.events if p.location and is_junk_location(p.location, actors, places)
+    )
     non_event_spans = [find_spans(text, n.evidence) for n in gold.non_events]
     taken = set(matched.values())
     for j, p in enumerate(pred.events):
@@ -767,6 +822,47 @@ def _score_events(
         pred.events,
         [p.id for p in pred.events],
         {j: (gold.events[i].id, gold.events[i].required) for i, j in matched.items()},
+    )
+
+
+def _side(
+    pair: _Pair,
+    name: str,
+    gold: Sequence[str],
+    predicted: Sequence[str],
+    actors: _ActorIndex,
+) -> None:
+    """ACLED's actor1 (the side that acted) or actor2 (the other side): right when neither side
+    names one, or when the first predicted name is one of the gold names (or an alias of one:
+    the others are ACLED's associated actors)."""
+    if not gold:
+        ok = not predicted
+    else:
+        ok = bool(predicted) and any(actors.best_match(predicted[0], g) for g in gold)
+    pair.check(name, " / ".join(gold) or None, predicted[0] if predicted else None, ok)
+
+
+def _score_arguments(pair: _Pair, g: GoldEvent, p: PredictedEvent, actors: _ActorIndex) -> None:
+    """actor1, actor2, and the date with its precision, on a matched required event. Unlike
+    ``date`` (counted only where the gold has a date), ``date_and_precision`` also counts a date
+    given to an event that has none in the text (background, cumulative totals)."""
+    for name, role in (("actor1", "perpetrator"), ("actor2", "target")):
+        _side(
+            pair,
+            name,
+            [a.name for a in g.actors if a.role == role],
+            [a.name for a in p.actors if a.role == role],
+            actors,
+        )
+    if g.date is None:
+        ok = p.date is None
+    else:
+        ok = p.date == g.date and (p.date_precision or "unknown") == g.date_precision
+    pair.check(
+        "date_and_precision",
+        f"{g.date} ({g.date_precision})" if g.date else None,
+        f"{p.date} ({p.date_precision})" if p.date else None,
+        ok,
     )
 
 
@@ -931,6 +1027,7 @@ def score_article(
         figures=tally.kinds["figures"],
         fields=dict(tally.fields),
         hallucinated_non_events=tally.hallucinated_non_events,
+        junk_locations=tally.junk_locations,
         duplicate_actor_mentions=tally.duplicate_actor_mentions,
         predicted_records=len(records),
         ungrounded_records=ungrounded,

@@ -205,6 +205,7 @@ def perfect_events() -> list[dict[str, Any]]:
             1,
             location="Damascus",
             date="2018-04-06",
+            date_precision="day",
             reported_by="SANA",
             actors=roles(("Jaysh al-Islam", "perpetrator")),
         ),
@@ -391,6 +392,42 @@ def test_alias_matching_counts_duplicates_not_fps() -> None:
         ("SANA", 3),
         ("Observatory", 4),
     }
+
+
+def test_event_arguments_as_a_coder_reads_them() -> None:
+    events = perfect_events()
+    # e1: the date without its precision, and a background event dated; e2: the sides swapped.
+    events[0] = {**events[0], "date_precision": "month"}
+    events[1] = {
+        **events[1],
+        "date": "2018-04-01",
+        "actors": roles(("Army of Islam", "perpetrator"), ("Syrian army", "target")),
+    }
+    s = score_article(GOLD, predicted(events=events)).scores
+    a1, a2, when = (s.fields[f"events.{k}"] for k in ("actor1", "actor2", "date_and_precision"))
+    # actor1 and actor2 on e1, e2, e3: only e2's are wrong (e1 and e3 have no target).
+    assert (a1.correct, a1.total) == (2, 3)
+    assert (a2.correct, a2.total) == (2, 3)
+    # e1 wrong precision, e2 dated though its text gives no date, e3 right (no date on either).
+    assert (when.correct, when.total) == (1, 3)
+    # ``date`` still counts only the gold-dated e1, whose day is right.
+    assert s.fields["events.date"].accuracy == 1.0
+    # An alias of a gold perpetrator is the same actor1.
+    events = perfect_events()
+    events[0] = {**events[0], "actors": roles(("Army of Islam", "perpetrator"))}
+    assert score_article(GOLD, predicted(events=events)).scores.fields["events.actor1"].correct == 3
+
+
+def test_junk_locations_counted_on_every_predicted_event() -> None:
+    events = perfect_events()
+    events[0] = {**events[0], "location": "Jaysh al-Islam"}  # an actor's name
+    events[1] = {**events[1], "location": "Elsewhere"}
+    events[2] = {**events[2], "location": "Syria\u2019s"}
+    unmatched = p_event(5, "Armed clash", 9, location="Harasta")  # a place: not junk
+    s = score_article(GOLD, predicted(events=[*events, unmatched])).scores
+    assert s.junk_locations == 3
+    assert s.metrics()["junk_locations"] == 3.0
+    assert score_article(GOLD, predicted()).scores.junk_locations == 0
 
 
 def test_non_event_prediction_counts_as_hallucination_and_fp() -> None:

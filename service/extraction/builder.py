@@ -27,6 +27,7 @@ from service.extraction.drafts import (
     SentenceLabels,
 )
 from service.extraction.mentions import Mention
+from service.extraction.places import Candidate, choose_place, judge
 from service.extraction.questions import Question
 from service.extraction.records import (
     ActorRecord,
@@ -216,6 +217,7 @@ class RecordBuilder:
         cumulative = self.pipeline >= 2 and _CUMULATIVE.search(sentence.text) is not None
         quoted = "quoted_statements" in self.rules and quoted_statement(sentence.text)
         reported: list[_PendingEvent] = []
+        judged: list[Candidate] | None = None  # the sentence's places, judged once if asked
         for position, draft in zip(positions, drafts, strict=True):
             if draft.status is not Factuality.HAPPENED or cumulative or quoted:
                 self.non_events += 1
@@ -223,6 +225,10 @@ class RecordBuilder:
             place = name(draft.location, question.places)
             if place is not None and self._is_outlet(place):
                 place = None  # "the Observatory" is no place
+            if place is not None and "places_are_places" in self.rules:
+                if judged is None:
+                    judged = judge(sentence.text, question.places)
+                place = choose_place(place, judged)
             if place is not None and self.pipeline >= 2:
                 sides = {
                     name_key(n.text)

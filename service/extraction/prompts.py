@@ -47,7 +47,8 @@ class ExtractionPrompt:
     # frame reports nothing happening is a statement, not an event), "one_event_per_sentence"
     # (a sentence's rows for one place are one event), "subtype_rules" (the sub-type where the
     # words decide it, service/extraction/subtypes.py); extract.v7 adds "detail_sentences" (a
-    # sentence adding detail to the event just told is that event).
+    # sentence adding detail to the event just told is that event); extract.v8 adds
+    # "places_are_places" (an event's location is a place: service/extraction/places.py).
     rules: frozenset[str] = frozenset()
 
     @property
@@ -131,6 +132,7 @@ class PromptFile(BaseModel):
             "one_event_per_sentence",
             "subtype_rules",
             "detail_sentences",
+            "places_are_places",
         ]
     ] = []
 

