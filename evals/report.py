@@ -132,6 +132,9 @@ class EvalReport:
     # Whether this service's thresholds decide the exit code (--gate); the others' are shown.
     gating: bool = True
     confidence: dict[Kind, KindConfidence] = field(default_factory=dict)
+    # A report read back from report.json shows the metrics it measured then, not those added
+    # since (None: every metric of today's scorer).
+    measured: frozenset[str] | None = None
 
     @property
     def set_name(self) -> str:
@@ -140,7 +143,10 @@ class EvalReport:
     @property
     def metrics(self) -> dict[str, float | None]:
         cross = self.cross.metrics() if self.cross else {}
-        return self.totals.metrics() | confidence_metrics(self.confidence) | cross
+        metrics = self.totals.metrics() | confidence_metrics(self.confidence) | cross
+        if self.measured is None:
+            return metrics
+        return {k: v for k, v in metrics.items() if k in self.measured}
 
     @property
     def runs(self) -> list[ArticleRun]:
@@ -255,6 +261,7 @@ def build_report(
     name: str = "",
     service: str = "default",
     gating: bool = True,
+    measured: frozenset[str] | None = None,
 ) -> EvalReport:
     totals = aggregate(a.score for a in articles)
     records = [r for a in articles for r in a.score.records]
@@ -285,6 +292,7 @@ def build_report(
         service=service,
         gating=gating,
         confidence=confidence,
+        measured=measured,
     )
 
 

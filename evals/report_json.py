@@ -184,10 +184,12 @@ def _set_report(
             )
         )
     cross = data_set.get("cross_article")
+    stored = data_set.get("metrics")
     return build_report(
         config=_CONFIG.validate_python(data_set.get("config") or {}),
         articles=articles,
         cross=_cross(cross) if isinstance(cross, dict) else None,
+        measured=frozenset(map(str, stored)) if isinstance(stored, dict) else None,
         **common,
     )
 
