@@ -198,8 +198,8 @@ class ExtractionWorkers:
         while True:
             await asyncio.sleep(self._settings.run_heartbeat_s)
             try:
-                held = await anyio.to_thread.run_sync(
-                    self._store.renew_lease, claim, self._settings.run_lease_s
+                held = await _in_thread(
+                    lambda: self._store.renew_lease(claim, self._settings.run_lease_s)
                 )
             except Exception as exc:  # the next beat tries again; the lease has slack
                 log.warning("cannot renew a run's lease", run_id=claim.run_id, error=str(exc))
@@ -370,8 +370,24 @@ class ExtractionWorkers:
         )
         async for attempt in retrying:
             with attempt:
-                return await anyio.to_thread.run_sync(lambda: step(*args, **kwargs))
+                return await _in_thread(lambda: step(*args, **kwargs))
         raise AssertionError("unreachable: tenacity re-raises the last error")
+
+
+async def _in_thread(step: Callable[[], T]) -> T:
+    """Run a store step in a worker thread. Cancelled meanwhile (the workers stop), wait for
+    the thread before letting the cancellation go on: a thread cannot be stopped, and one still
+    holding a pooled connection after the engine is disposed leaves that connection to the
+    garbage collector, unclosed."""
+    # anyio shields the thread from its own cancel scopes only, not from Task.cancel().
+    thread = asyncio.ensure_future(anyio.to_thread.run_sync(step))
+    try:
+        return await asyncio.shield(thread)
+    except asyncio.CancelledError:
+        await asyncio.wait([thread])
+        if not thread.cancelled():
+            thread.exception()  # retrieved: the outcome of a step of a stopping worker is moot
+        raise
 
 
 def _internal(exc: BaseException) -> str:
