@@ -67,6 +67,12 @@ def rerun_script(sentence: str, attempt: int) -> Answer:
     return seed_script(sentence, attempt)
 
 
+HARASTA = (
+    "At least 40 civilians were killed in Syria as airstrikes pounded Harasta, the Syrian "
+    "Observatory for Human Rights said."
+)
+
+
 def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z")
 
@@ -124,7 +130,9 @@ async def test_a_copy_stays_in_sync_across_a_rerun_and_a_delete(
 ) -> None:
     other = await client.post(
         "/articles?wait=10",
-        json={"text": "At least 40 civilians were killed in Syria as airstrikes pounded Harasta, the Syrian Observatory for Human Rights said."},
+        json={
+            "text": "At least 40 civilians were killed in Syria as airstrikes pounded Harasta, the Syrian Observatory for Human Rights said."
+        },
     )
     posted = await client.post("/articles?wait=10", json={"text": ARTICLE})
     assert posted.status_code == 200, posted.text
