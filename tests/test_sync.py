@@ -130,9 +130,7 @@ async def test_a_copy_stays_in_sync_across_a_rerun_and_a_delete(
 ) -> None:
     other = await client.post(
         "/articles?wait=10",
-        json={
-            "text": "At least 40 civilians were killed in Syria as airstrikes pounded Harasta, the Syrian Observatory for Human Rights said."
-        },
+        json={"text": HARASTA},
     )
     posted = await client.post("/articles?wait=10", json={"text": ARTICLE})
     assert posted.status_code == 200, posted.text
