@@ -62,6 +62,11 @@ class Caller:
     def identity(self) -> str:
         return f"key:{self.key.id}" if self.key is not None else f"addr:{self.address}"
 
+    @property
+    def reviewer(self) -> str:
+        """Who a review entry names: the key, or anonymous (keys off)."""
+        return f"{self.key.name} (key {self.key.id})" if self.key is not None else "anonymous"
+
 
 def credentials(authorization: str | None, api_key: str | None) -> str | None:
     """The token from ``Authorization: Bearer <token>`` or ``X-API-Key: <token>``."""

@@ -34,6 +34,7 @@ from service.api.params import strict_integers
 from service.api.records import (
     ActorController,
     ActorMentionController,
+    DeletedController,
     EventController,
     FigureController,
 )
@@ -220,6 +221,7 @@ def create_app(
             ActorController,
             ActorMentionController,
             FigureController,
+            DeletedController,
             EventClusterController,
             CampaignController,
             FigureGroupController,

@@ -56,6 +56,11 @@ EVENT_CSV_COLUMNS = (
     "confidence",
     "evidence_start",
     "evidence_end",
+    # Sync and review (README "Keeping a copy in sync", "Review").
+    "event_id_cnty",
+    "stable_id",
+    "updated_at",
+    "review",
 )
 
 CsvRow = dict[str, str | int | float | None]
@@ -107,6 +112,10 @@ def event_row(event: EventRead, figures: Iterable[FigureRead], article: ArticleM
         "confidence": event.confidence,
         "evidence_start": event.start,
         "evidence_end": event.end,
+        "event_id_cnty": event.event_id_cnty,
+        "stable_id": event.stable_id,
+        "updated_at": event.updated_at.isoformat().replace("+00:00", "Z"),
+        "review": event.review.value,
     }
 
 

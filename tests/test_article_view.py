@@ -88,6 +88,10 @@ def assert_marks_match(parser: Page, text: str, spans: dict[str, tuple[int, int]
             assert left_end == right_start, (ref, pieces)
 
 
+def SYNCED(i: int) -> dict[str, Any]:
+    return {"stable_id": i + 1, "updated_at": "2024-01-01T00:00:00Z"}
+
+
 def article(text: str, **records: list[tuple[int, int]]) -> ArticleRead:
     """An ArticleRead with one successful run and records at the given offsets."""
     provenance = {"run_id": 1, "model": "m", "prompt_version": "p", "schema_version": "1"}
@@ -130,6 +134,9 @@ def article(text: str, **records: list[tuple[int, int]]) -> ArticleRead:
                     "date_precision": "unknown",
                     "sentence": 0,
                     "actors": [],
+                    **SYNCED(i),
+                    "event_id_cnty": f"XXX{i + 1}",
+                    "review": "unreviewed",
                 }
                 for i, (s, e) in enumerate(records.get("events", []))
             ],
@@ -138,7 +145,13 @@ def article(text: str, **records: list[tuple[int, int]]) -> ArticleRead:
                 for i, (s, e) in enumerate(records.get("actors", []))
             ],
             "figures": [
-                {**grounded(i, s, e), "category": "killed", "qualifier": "exact", "event_id": None}
+                {
+                    **grounded(i, s, e),
+                    **SYNCED(i),
+                    "category": "killed",
+                    "qualifier": "exact",
+                    "event_id": None,
+                }
                 for i, (s, e) in enumerate(records.get("figures", []))
             ],
         }

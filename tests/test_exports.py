@@ -42,6 +42,10 @@ def make_event(**overrides: Any) -> EventRead:
         "sentence": 2,
         "actors": [],
         "provenance": PROVENANCE,
+        "stable_id": 7,
+        "updated_at": dt.datetime(2018, 4, 8, tzinfo=dt.UTC),
+        "event_id_cnty": "SYR7",
+        "review": "unreviewed",
     }
     values.update(overrides)
     return EventRead(**values)
@@ -60,6 +64,8 @@ def make_figure(category: str, low: int | None, high: int | None = None) -> Figu
         high=high,
         qualifier="exact",
         provenance=PROVENANCE,
+        stable_id=1,
+        updated_at=dt.datetime(2018, 4, 8, tzinfo=dt.UTC),
     )
 
 

@@ -4,6 +4,7 @@ endpoints as dependencies (their query parameters appear in the OpenAPI of both)
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from typing import Annotated
 
 from litestar.di import Provide
@@ -23,6 +24,7 @@ from service.store.filters import (
     CanonicalActorFilter,
     EventFilter,
     FigureFilter,
+    ReviewFilter,
 )
 
 Id = QueryId
@@ -37,6 +39,32 @@ MinConfidence = Annotated[
         le=1.0,
         description="Only records whose confidence is at least this (records without a "
         "confidence are left out); docs/confidence.md gives the threshold chosen for exports",
+    ),
+]
+
+
+UpdatedSince = Annotated[
+    dt.datetime | None,
+    QueryParameter(
+        description="Only records a run re-extracted or a reviewer changed at or after this "
+        "ISO date-time (UTC when it has no offset): pass the previous sync's start, and drop "
+        "what GET /deleted?since= lists"
+    ),
+]
+
+
+class ReviewChoice(StrEnum):
+    CONFIRMED = "confirmed"
+    UNREVIEWED = "unreviewed"
+    REJECTED = "rejected"
+    ALL = "all"
+
+
+ReviewParam = Annotated[
+    ReviewChoice | None,
+    QueryParameter(
+        description="Events by their latest verdict (POST /events/{id}/verdict); unset: every "
+        "event not rejected"
     ),
 ]
 
@@ -57,6 +85,8 @@ def event_filter(
     date_from: Annotated[dt.date | None, QueryParameter(description="ISO date")] = None,
     date_to: Annotated[dt.date | None, QueryParameter(description="ISO date")] = None,
     min_confidence: MinConfidence = None,
+    updated_since: UpdatedSince = None,
+    review: ReviewParam = None,
 ) -> EventFilter:
     if date_from and date_to and date_from > date_to:
         raise BadRequestError(f"date_from {date_from} is after date_to {date_to}")
@@ -72,6 +102,8 @@ def event_filter(
         date_from=date_from,
         date_to=date_to,
         min_confidence=min_confidence,
+        updated_since=updated_since,
+        review=ReviewFilter(review.value) if review else ReviewFilter.NOT_REJECTED,
     )
 
 
@@ -118,6 +150,7 @@ def figure_filter(
     qualifier: Annotated[Qualifier | None, QueryParameter()] = None,
     reported_by: Text = None,
     min_confidence: MinConfidence = None,
+    updated_since: UpdatedSince = None,
 ) -> FigureFilter:
     return FigureFilter(
         article_id=article_id,
@@ -127,6 +160,7 @@ def figure_filter(
         qualifier=qualifier.value if qualifier else None,
         reported_by=reported_by,
         min_confidence=min_confidence,
+        updated_since=updated_since,
     )
 
 

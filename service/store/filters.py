@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import func
@@ -52,6 +53,16 @@ def contains(column: Any, value: str) -> Any:
     return func.lower(column).like(f"%{escaped.lower()}%", escape="\\")
 
 
+class ReviewFilter(StrEnum):
+    """Events by their latest verdict; ``not_rejected`` is the lists' and exports' default."""
+
+    CONFIRMED = "confirmed"
+    UNREVIEWED = "unreviewed"
+    REJECTED = "rejected"
+    NOT_REJECTED = "not_rejected"
+    ALL = "all"
+
+
 @dataclass(frozen=True, slots=True)
 class EventFilter:
     article_id: int | None = None
@@ -65,6 +76,8 @@ class EventFilter:
     date_to: dt.date | None = None
     reported_by: str | None = None
     min_confidence: float | None = None
+    updated_since: dt.datetime | None = None
+    review: ReviewFilter = ReviewFilter.ALL
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +107,7 @@ class FigureFilter:
     qualifier: str | None = None
     reported_by: str | None = None
     min_confidence: float | None = None
+    updated_since: dt.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@ any run with ``run_id``."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import case, func, or_
@@ -11,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from service.errors import NotFoundError
+from service.identifiers import event_id_cnty
 from service.store.filters import (
     ActorFilter,
     CanonicalActorFilter,
@@ -27,22 +29,29 @@ from service.store.read_models import (
     ArticleSummary,
     CanonicalActorDetail,
     CanonicalActorRead,
+    DeletedRecord,
     EventActorRead,
     EventRead,
     FigureRead,
     Provenance,
+    ReviewState,
 )
+from service.store.review_reads import entries_of, review_clause, reviewed
 from service.store.runs import run_read
 from service.store.tables import (
     Actor,
     ActorLink,
     Article,
     CanonicalActor,
+    DeletedReason,
     Event,
     EventActor,
     ExtractionRun,
     Figure,
+    RecordKind,
     RunStatus,
+    StableRecord,
+    as_utc,
 )
 
 
@@ -159,8 +168,10 @@ class Queries:
         limit: int | None,
         only: list[int] | None = None,
     ) -> Window[EventRead]:
-        stmt = select(Event, ExtractionRun).join(
-            ExtractionRun, col(Event.run_id) == col(ExtractionRun.id)
+        stmt = (
+            select(Event, ExtractionRun, StableRecord)
+            .join(ExtractionRun, col(Event.run_id) == col(ExtractionRun.id))
+            .join(StableRecord, col(StableRecord.id) == col(Event.stable_id))
         )
         if only is not None:  # these events, of any run
             stmt = stmt.where(col(Event.id).in_(only))
@@ -181,6 +192,9 @@ class Queries:
             stmt = stmt.where(col(Event.date) <= f.date_to)
         if f.min_confidence is not None:
             stmt = stmt.where(col(Event.confidence) >= f.min_confidence)
+        if f.updated_since is not None:
+            stmt = stmt.where(col(StableRecord.updated_at) >= as_utc(f.updated_since))
+        stmt = review_clause(stmt, f.review)
         if f.actor:
             linked = (
                 select(EventActor.event_id)
@@ -196,7 +210,7 @@ class Queries:
             )
             stmt = stmt.where(col(Event.id).in_(linked))
         rows = session.exec(stmt.order_by(col(Event.id)).limit(fetch(limit))).all()
-        ids = [event.id for event, _ in rows[:limit]]
+        ids = [event.id for event, _, _ in rows[:limit]]
         links: dict[int, list[EventActorRead]] = {}
         if ids:
             for link, actor, canonical in session.exec(
@@ -219,15 +233,56 @@ class Queries:
                         canonical_name=canonical.name if canonical else None,
                     )
                 )
+        reviews = entries_of(session, [event.stable_id for event, _, _ in rows[:limit]])
         items = [
-            EventRead(
-                **event.model_dump(exclude={"run_id"}),
-                actors=links.get(event.id or 0, []),
-                provenance=_provenance(run),
+            reviewed(
+                EventRead(
+                    **event.model_dump(exclude={"run_id"}),
+                    actors=links.get(event.id or 0, []),
+                    provenance=_provenance(run),
+                    updated_at=as_utc(record.updated_at),
+                    event_id_cnty=event_id_cnty(record.country_iso3, event.stable_id),
+                    review=ReviewState.UNREVIEWED,
+                ),
+                reviews.get(event.stable_id, []),
             )
-            for event, run in rows[:limit]
+            for event, run, record in rows[:limit]
         ]
         return Window(items=items, more=len(rows) > len(items))
+
+    def get_event(self, event_id: int) -> EventRead:
+        """One event of any run, as reviewers left it."""
+        found = self.events_by_id([event_id])
+        if event_id not in found:
+            raise NotFoundError(f"event {event_id} does not exist")
+        return found[event_id]
+
+    def list_deleted(
+        self, since: dt.datetime | None, kind: str | None, after: int, limit: int
+    ) -> Window[DeletedRecord]:
+        with Session(self.engine) as session:
+            stmt = select(StableRecord).where(
+                col(StableRecord.deleted_at).is_not(None), col(StableRecord.id) > after
+            )
+            if since is not None:
+                stmt = stmt.where(col(StableRecord.deleted_at) >= as_utc(since))
+            if kind is not None:
+                stmt = stmt.where(StableRecord.kind == kind)
+            rows = session.exec(stmt.order_by(col(StableRecord.id)).limit(fetch(limit))).all()
+            items = [
+                DeletedRecord(
+                    kind=RecordKind(row.kind),
+                    stable_id=row.id or 0,
+                    event_id_cnty=event_id_cnty(row.country_iso3, row.id or 0)
+                    if row.kind == RecordKind.EVENT
+                    else None,
+                    article_id=row.article_id,
+                    deleted_at=as_utc(row.deleted_at or row.updated_at),
+                    reason=DeletedReason(row.deleted_reason or DeletedReason.RERUN),
+                )
+                for row in rows[:limit]
+            ]
+            return Window(items=items, more=len(rows) > len(items))
 
     def _actors(
         self, session: Session, f: ActorFilter, after: int, limit: int | None
@@ -346,8 +401,10 @@ class Queries:
         only: list[int] | None = None,
         of_events: list[int] | None = None,
     ) -> Window[FigureRead]:
-        stmt = select(Figure, ExtractionRun).join(
-            ExtractionRun, col(Figure.run_id) == col(ExtractionRun.id)
+        stmt = (
+            select(Figure, ExtractionRun, StableRecord)
+            .join(ExtractionRun, col(Figure.run_id) == col(ExtractionRun.id))
+            .join(StableRecord, col(StableRecord.id) == col(Figure.stable_id))
         )
         if only is not None:  # these figures, of any run
             stmt = stmt.where(col(Figure.id).in_(only))
@@ -366,10 +423,16 @@ class Queries:
             stmt = stmt.where(col(Figure.confidence) >= f.min_confidence)
         if f.reported_by:
             stmt = stmt.where(contains(Figure.reported_by, f.reported_by))
+        if f.updated_since is not None:
+            stmt = stmt.where(col(StableRecord.updated_at) >= as_utc(f.updated_since))
         rows = session.exec(stmt.order_by(col(Figure.id)).limit(fetch(limit))).all()
         items = [
-            FigureRead(**figure.model_dump(exclude={"run_id"}), provenance=_provenance(run))
-            for figure, run in rows[:limit]
+            FigureRead(
+                **figure.model_dump(exclude={"run_id"}),
+                provenance=_provenance(run),
+                updated_at=as_utc(record.updated_at),
+            )
+            for figure, run, record in rows[:limit]
         ]
         return Window(items=items, more=len(rows) > len(items))
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Generic, TypeVar
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -12,11 +13,20 @@ from service.store.tables import (
     ApiKeyBase,
     ArticleBase,
     CanonicalActorBase,
+    DeletedReason,
     EventBase,
     ExtractionRunBase,
     FailureReason,
     FigureBase,
+    RecordKind,
+    Verdict,
 )
+
+
+class ReviewState(StrEnum):
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+    UNREVIEWED = "unreviewed"
 
 
 class Provenance(BaseModel):
@@ -45,6 +55,30 @@ class ActorRead(ActorBase):
     provenance: Provenance
 
 
+class CorrectionRead(BaseModel):
+    """A reviewer's correction of one field; the model's value stays in ``model_values``."""
+
+    field: str = Field(description="The corrected field (actor_role: the role of ``actor``)")
+    actor: str | None = Field(default=None, description="For actor_role: the actor's name")
+    old: Any = Field(description="The value before this correction")
+    new: Any = Field(description="The value after it")
+    who: str = Field(description="The API key (name and id) that made it, or anonymous")
+    at: dt.datetime
+
+
+class VerdictRead(BaseModel):
+    verdict: Verdict
+    note: str | None
+    who: str
+    at: dt.datetime
+
+
+STABLE_ID = (
+    "Kept when a re-run extracts the same record again; GET /deleted lists it once it is gone"
+)
+UPDATED_AT = "Last time a run re-extracted it or a reviewer changed it (?updated_since=)"
+
+
 class EventActorRead(BaseModel):
     actor_id: int = Field(description="The mention (GET /actor-mentions)")
     name: str = Field(description="As this article names it")
@@ -56,6 +90,9 @@ class EventActorRead(BaseModel):
     model_probability: float | None = None
     canonical_id: int | None = Field(default=None, description="The real actor (GET /actors/{id})")
     canonical_name: str | None = None
+    model_role: str | None = Field(
+        default=None, description="The model's role, when a reviewer corrected ``role``"
+    )
 
 
 class CanonicalActorRead(CanonicalActorBase):
@@ -72,10 +109,22 @@ class CanonicalActorRead(CanonicalActorBase):
 
 
 class EventRead(EventBase):
+    """An event as extracted, with reviewers' corrections applied: the corrected fields show
+    the reviewer's value, ``model_values`` the model's."""
+
     id: int
     article_id: int
+    stable_id: int = Field(description=STABLE_ID)
+    updated_at: dt.datetime = Field(description=UPDATED_AT)
     actors: list[EventActorRead]
     provenance: Provenance
+    event_id_cnty: str = Field(description="ACLED-style id: ISO3 of the country + stable id")
+    review: ReviewState = Field(description="The latest verdict, or unreviewed")
+    verdict: VerdictRead | None = None
+    model_values: dict[str, Any] = Field(
+        default_factory=dict, description="The model's value of each corrected field"
+    )
+    corrections: list[CorrectionRead] = Field(default_factory=list, description="Oldest first")
 
 
 class CanonicalActorDetail(CanonicalActorRead):
@@ -85,6 +134,8 @@ class CanonicalActorDetail(CanonicalActorRead):
 
 class FigureRead(FigureBase):
     id: int
+    stable_id: int = Field(description=STABLE_ID)
+    updated_at: dt.datetime = Field(description=UPDATED_AT)
     article_id: int
     event_id: int | None
     provenance: Provenance
@@ -308,3 +359,21 @@ class ArticleUpdated(BaseModel):
         description="The re-run queued because published_date changed (or the run already "
         "queued for the article), else null"
     )
+
+
+class DeletedRecord(BaseModel):
+    """A record that disappeared: drop it from a copy kept in sync."""
+
+    kind: RecordKind
+    stable_id: int
+    event_id_cnty: str | None = Field(description="Events only")
+    article_id: int
+    deleted_at: dt.datetime
+    reason: DeletedReason = Field(
+        description="not_found_by_rerun: a newer run of its article did not extract it again; "
+        "article_deleted: DELETE /articles/{id}"
+    )
+
+    @property
+    def id(self) -> int:
+        return self.stable_id

@@ -12,12 +12,13 @@ from service.resolution.actors import ActorResolver
 from service.store.actor_links import KnownActors
 from service.store.keys import KeyStore
 from service.store.queries import Queries
+from service.store.review import ReviewWrites
 from service.store.runs import RunQueue
 from service.store.views import ViewQueries
 from service.store.writes import RecordWrites
 
 
-class Store(RunQueue, RecordWrites, Queries, ViewQueries, KeyStore):
+class Store(RunQueue, RecordWrites, ReviewWrites, Queries, ViewQueries, KeyStore):
     def __init__(self, engine: Engine, resolver: ActorResolver | None = None) -> None:
         self.engine = engine
         self.resolver = resolver or ActorResolver()

@@ -17,6 +17,11 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def as_utc(value: dt.datetime) -> dt.datetime:
+    """A stored time as an aware UTC one (SQLite hands back naive UTC)."""
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
 class RunStatus(StrEnum):
     PENDING = "pending"
     RUNNING = "running"
@@ -154,6 +159,7 @@ class Event(EventBase, table=True):
     id: int | None = Field(sa_type=ID, default=None, primary_key=True)
     run_id: int = Field(sa_type=ID, foreign_key="extractionrun.id", index=True)
     article_id: int = Field(sa_type=ID, foreign_key="article.id", index=True)
+    stable_id: int = Field(sa_type=ID, foreign_key="stablerecord.id", index=True)
 
 
 class EventActor(SQLModel, table=True):
@@ -181,6 +187,65 @@ class Figure(FigureBase, table=True):
     run_id: int = Field(sa_type=ID, foreign_key="extractionrun.id", index=True)
     article_id: int = Field(sa_type=ID, foreign_key="article.id", index=True)
     event_id: int | None = Field(sa_type=ID, default=None, foreign_key="event.id", index=True)
+    stable_id: int = Field(sa_type=ID, foreign_key="stablerecord.id", index=True)
+
+
+# -- stable ids and review (service/store/identity.py, service/store/review.py) -----------------
+
+
+class RecordKind(StrEnum):
+    EVENT = "event"
+    FIGURE = "figure"
+
+
+class DeletedReason(StrEnum):
+    RERUN = "not_found_by_rerun"  # a newer run of the article did not extract it again
+    ARTICLE_DELETED = "article_deleted"
+
+
+class Verdict(StrEnum):
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+
+
+class StableRecord(SQLModel, table=True):
+    """One occurrence (event) or reported figure as it lives across re-extractions: each run's
+    row of it (``Event``/``Figure.stable_id``) points here. Rows are never reused: a record that
+    disappears (a re-run did not find it again, its article was deleted) keeps its row with
+    ``deleted_at`` and ``deleted_reason`` (GET /deleted)."""
+
+    __tablename__ = "stablerecord"
+    # AUTOINCREMENT: SQLite would otherwise hand the id of a deleted last row out again.
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: int | None = Field(sa_type=ID, default=None, primary_key=True)
+    kind: str = Field(sa_type=String(16))
+    # No foreign key: the row outlives its article as the record of its deletion.
+    article_id: int = Field(sa_type=ID, index=True)
+    origin_id: int = Field(sa_type=ID, description="The event or figure row that first had it")
+    country_iso3: str | None = Field(default=None, sa_type=String(3))
+    verdict: str | None = Field(default=None, sa_type=String(16), index=True)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    updated_at: dt.datetime = Field(default_factory=utcnow, index=True)
+    deleted_at: dt.datetime | None = Field(default=None, index=True)
+    deleted_reason: str | None = Field(default=None, sa_type=String(32))
+
+
+class ReviewEntry(SQLModel, table=True):
+    """One reviewer action on a stable record: a field correction (``old`` and ``new`` as JSON,
+    the model's own value stays on the run's row) or a verdict (field ``verdict``)."""
+
+    __tablename__ = "reviewentry"
+
+    id: int | None = Field(sa_type=ID, default=None, primary_key=True)
+    stable_id: int = Field(sa_type=ID, foreign_key="stablerecord.id", index=True)
+    field: str = Field(sa_type=String(32))
+    subject: str | None = Field(default=None, sa_column=Column(Text))  # an actor's name
+    old: str | None = Field(default=None, sa_column=Column(Text))
+    new: str | None = Field(default=None, sa_column=Column(Text))
+    note: str | None = Field(default=None, sa_column=Column(Text))
+    who: str = Field(sa_type=String(200))
+    at: dt.datetime = Field(default_factory=utcnow)
 
 
 class CanonicalActorBase(SQLModel):

@@ -11,8 +11,10 @@ from sqlmodel import Session, col, select
 
 from service.errors import NotFoundError
 from service.extraction.records import ArticleExtraction
+from service.identifiers import article_iso3
 from service.resolution.actors import ActorResolver
 from service.store.actor_links import KnownActors, link_run_actors
+from service.store.identity import Identities, retire_article
 from service.store.runs import Accounting, Claim, account, held_run, release
 from service.store.tables import (
     Actor,
@@ -23,7 +25,9 @@ from service.store.tables import (
     EventActor,
     ExtractionRun,
     Figure,
+    ReviewEntry,
     RunStatus,
+    StableRecord,
 )
 from service.store.views import lock_cross_article, refresh_article
 
@@ -52,6 +56,9 @@ class RecordWrites:
             lock_cross_article(session)
             run = held_run(session, claim)
             article_id = run.article_id
+            article = session.get(Article, article_id)
+            assert article is not None
+            identities = Identities(session, run_id, article_id, article_iso3(article.text))
             actors = [
                 Actor(run_id=run_id, article_id=article_id, **a.model_dump(mode="json"))
                 for a in extraction.actors
@@ -66,8 +73,10 @@ class RecordWrites:
                 data["sub_event_type"] = record.sub_event_type.value
                 data["date_precision"] = record.date_precision.value
                 events.append(Event(run_id=run_id, article_id=article_id, **data))
+            identities.assign_events(events)
             session.add_all(events)
             session.flush()
+            identities.set_origins(events)
             for record, event in zip(extraction.events, events, strict=True):
                 for ref in record.actors:
                     session.add(
@@ -79,16 +88,19 @@ class RecordWrites:
                             model_probability=ref.model_probability,
                         )
                     )
-            for figure in extraction.figures:
-                data = figure.model_dump(mode="json", exclude={"event"})
-                session.add(
-                    Figure(
-                        run_id=run_id,
-                        article_id=article_id,
-                        event_id=events[figure.event].id if figure.event is not None else None,
-                        **data,
-                    )
+            figures = [
+                Figure(
+                    run_id=run_id,
+                    article_id=article_id,
+                    event_id=events[figure.event].id if figure.event is not None else None,
+                    **figure.model_dump(mode="json", exclude={"event"}),
                 )
+                for figure in extraction.figures
+            ]
+            identities.assign_figures(figures)
+            session.add_all(figures)
+            session.flush()
+            identities.set_origins(figures)
             account(run, result.cost)
             run.status = RunStatus.SUCCEEDED
             release(run)
@@ -121,6 +133,14 @@ class RecordWrites:
             if article is None:
                 raise NotFoundError(f"article {article_id} does not exist")
             refresh_article(session, article_id, removed=True)
+            retire_article(session, article_id)
+            session.execute(
+                delete(ReviewEntry).where(
+                    col(ReviewEntry.stable_id).in_(
+                        select(StableRecord.id).where(StableRecord.article_id == article_id)
+                    )
+                )
+            )
             actors = select(Actor.id).where(Actor.article_id == article_id)
             events = select(Event.id).where(Event.article_id == article_id)
             generic = select(CanonicalActor.id).where(CanonicalActor.article_id == article_id)

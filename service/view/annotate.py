@@ -30,6 +30,7 @@ _LEGEND = {
 }
 _NOT_SHOWN = {"id", "article_id", "provenance"}
 _GROUNDING = ("evidence", "start", "end")
+_REVIEW = {"verdict", "model_values", "corrections", "review"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,7 @@ class Span:
     start: int
     end: int
     fields: tuple[tuple[str, str], ...]
+    review: str | None = None  # events: confirmed, rejected or unreviewed
 
     @property
     def ref(self) -> str:
@@ -108,6 +110,8 @@ def _clamp(span: Span, size: int) -> Span:
 
 def _open(span: Span, *, first: bool) -> str:
     attrs = f'class="hl hl-{span.kind}" data-ref="{span.ref}" title="{_e(span.title)}"'
+    if span.review is not None:
+        attrs += f' data-review="{span.review}"'
     if first:
         attrs += (
             f' data-kind="{span.kind}" data-id="{span.id}"'
@@ -123,7 +127,14 @@ def _spans(article: ArticleRead) -> list[Span]:
         ("figure", article.figures),
     )
     return [
-        Span(kind, record.id, record.start, record.end, _fields(record))
+        Span(
+            kind,
+            record.id,
+            record.start,
+            record.end,
+            _fields(record),
+            record.review.value if isinstance(record, EventRead) else None,
+        )
         for kind, items in records
         for record in items
     ]
@@ -133,9 +144,21 @@ _SCORES = ("confidence", "model_probability")
 
 
 def _fields(record: BaseModel) -> tuple[tuple[str, str], ...]:
-    data = record.model_dump(mode="json", exclude=_NOT_SHOWN)
+    data = record.model_dump(mode="json", exclude=_NOT_SHOWN | _REVIEW)
     if isinstance(record, EventRead):
-        data["actors"] = [f"{a.name} ({a.role}, actor {a.actor_id})" for a in record.actors]
+        data["actors"] = [
+            f"{a.name} ({a.role}"
+            + (f", model: {a.model_role}" if a.model_role else "")
+            + f", actor {a.actor_id})"
+            for a in record.actors
+        ]
+        for name, model_value in record.model_dump(mode="json")["model_values"].items():
+            data[name] = f"{_value(data.get(name))} (corrected; model: {_value(model_value)})"
+        data["review"] = record.review.value + (
+            f" ({record.verdict.who}: {record.verdict.note})"
+            if record.verdict and record.verdict.note
+            else ""
+        )
     scores = [(name, _probability(data.pop(name, None))) for name in _SCORES]
     grounding = [(name, data.pop(name)) for name in _GROUNDING]
     return tuple((name, _value(value)) for name, value in [*data.items(), *scores, *grounding])
@@ -221,7 +244,20 @@ def _record_card(span: Span) -> str:
     return (
         f'<section class="record" id="rec-{span.ref}" hidden>'
         f'<h3><span class="swatch hl-{span.kind}"></span>{_LABEL[span.kind]} {span.id}</h3>'
-        f"<dl>{rows}</dl></section>"
+        f"<dl>{rows}</dl>{_review_box(span)}</section>"
+    )
+
+
+def _review_box(span: Span) -> str:
+    """Confirm/reject buttons of an event; the page's script posts the verdict."""
+    if span.review is None:
+        return ""
+    return (
+        f'<div class="review" data-event="{span.id}">'
+        f'<span class="review-state" data-review="{span.review}">{span.review}</span>'
+        '<button type="button" data-verdict="confirmed">Confirm</button>'
+        '<button type="button" data-verdict="rejected">Reject</button>'
+        '<span class="review-msg" role="status"></span></div>'
     )
 
 
