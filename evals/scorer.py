@@ -12,6 +12,13 @@ algorithm) over gold x predicted pairs whose base similarity reaches a threshold
 
 A prediction matched to an optional gold item (``required: false``) is neither a TP nor an FP;
 an unmatched optional gold item is not a FN.
+
+On each matched required event its arguments are scored as an ACLED coder reads them:
+``location`` (loosely equal to the place as written), ``actor1`` (the first predicted
+perpetrator is a gold perpetrator, or neither names one), ``actor2`` (the same for targets) and
+``date_and_precision`` (day and precision right, and no date where the text gives none).
+``junk_locations`` counts predicted events whose location is no place by its shape: a labelled
+actor, a word that opens sentences, a possessive.
 """
 
 from __future__ import annotations
