@@ -47,7 +47,9 @@ class ExtractionPrompt:
     # frame reports nothing happening is a statement, not an event), "one_event_per_sentence"
     # (a sentence's rows for one place are one event), "subtype_rules" (the sub-type where the
     # words decide it, service/extraction/subtypes.py); extract.v7 adds "detail_sentences" (a
-    # sentence adding detail to the event just told is that event).
+    # sentence adding detail to the event just told is that event); extract.v8 adds
+    # "model_addressed" (a line that addresses the model, a prompt injection, is not asked
+    # about: rules.addresses_model).
     rules: frozenset[str] = frozenset()
 
     @property
@@ -131,6 +133,7 @@ class PromptFile(BaseModel):
             "one_event_per_sentence",
             "subtype_rules",
             "detail_sentences",
+            "model_addressed",
         ]
     ] = []
 
