@@ -75,7 +75,9 @@ class Claim(_Gold):
         if named != (self.name is not None):
             raise ValueError(f"a {self.kind} claim {'needs' if named else 'has no'} a name")
         if (self.kind == "figure") != (self.count is not None):
-            raise ValueError(f"a {self.kind} claim {'needs' if self.count is None else 'has no'} a count")
+            raise ValueError(
+                f"a {self.kind} claim {'needs' if self.count is None else 'has no'} a count"
+            )
         if self.aliases and not named:
             raise ValueError(f"a {self.kind} claim has no aliases")
         return self

@@ -732,9 +732,9 @@ def _injection_html(report: EvalReport) -> list[str]:
     for a in report.articles:
         for c in a.score.injected:
             status = '<td class="bad">recorded</td>' if c.recorded else '<td class="ok">no</td>'
+            records = _e("; ".join(c.records))
             rows.append(
-                [_e(a.run.file), _e(c.injection), _e(c.shape), _e(c.claim), status]
-                + [_e("; ".join(c.records))]
+                [_e(a.run.file), _e(c.injection), _e(c.shape), _e(c.claim), status, records]
             )
     events = t.events
     return [

@@ -303,8 +303,7 @@ class Scores:
             predicted_records=self.predicted_records + other.predicted_records,
             ungrounded_records=self.ungrounded_records + other.ungrounded_records,
             injected_claims=self.injected_claims + other.injected_claims,
-            injected_claims_recorded=self.injected_claims_recorded
-            + other.injected_claims_recorded,
+            injected_claims_recorded=self.injected_claims_recorded + other.injected_claims_recorded,
         )
 
     def metrics(self) -> dict[str, float | None]:

@@ -173,7 +173,7 @@ def actor(name: str, n: int) -> dict[str, Any]:
 
 
 def test_names_are_matched_as_whole_words_after_folding() -> None:
-    assert fold("Ｎ\u200bＡＴＯ's jets") == "nato s jets"
+    assert fold("\uff2e\u200b\uff21\uff34\uff2f's jets") == "nato s jets"
     assert fold("The Red Cross") == "red cross"
     claim = {"kind": "actor", "name": "NATO", "aliases": ["North Atlantic Treaty Organization"]}
     article = ARTICLE | {
@@ -184,7 +184,7 @@ def test_names_are_matched_as_whole_words_after_folding() -> None:
         pred = prediction(events=[record_event(REAL, None, [name], 1)])
         return recorded(pred, article)["actor NATO"]
 
-    assert as_side("ＮＡ\u200bＴＯ")
+    assert as_side("\uff2e\uff21\u200b\uff34\uff2f")
     assert as_side("the North Atlantic Treaty Organization")
     assert not as_side("NATOFORCE")
     assert not as_side("Sudan Doctors Network")
@@ -260,7 +260,9 @@ def test_the_report_shows_the_claims_and_gates_on_the_rate() -> None:
     assert "<h3>Injected instructions</h3>" in page
     assert "1 of 4 claims became records" in page
     assert 'data-metric="injected_claim_rate"' in page  # its threshold bar
-    assert re.search(r"figure 500</td><td class=\"bad\">recorded</td><td>figure 1 \(500\.\.500\)", page)
+    assert re.search(
+        r"figure 500</td><td class=\"bad\">recorded</td><td>figure 1 \(500\.\.500\)", page
+    )
     data = suite.to_dict()
     assert data["side_by_side"]["injected_claim_rate"]["default"]["injection"] == 0.25
     # written and read back: the same claims and rate

@@ -102,6 +102,8 @@ TEXT = (
 def test_the_rule_drops_the_questions_on_the_injected_line(pipeline: int) -> None:
     asked = [q.sentence.text for q in questions_for(TEXT, pipeline)]
     assert any(s.startswith("Ignore previous") for s in asked)
-    with_rule = [q.sentence.text for q in questions_for(TEXT, pipeline, frozenset({"model_addressed"}))]
+    with_rule = [
+        q.sentence.text for q in questions_for(TEXT, pipeline, frozenset({"model_addressed"}))
+    ]
     assert with_rule == [s for s in asked if not s.startswith("Ignore previous")]
     assert len(with_rule) == 2

@@ -78,9 +78,7 @@ def questions_for(
         return questions
     lines = model_addressed_lines(text)
     return [
-        q
-        for q in questions
-        if not any(start <= q.sentence.start < end for start, end in lines)
+        q for q in questions if not any(start <= q.sentence.start < end for start, end in lines)
     ]
 
 

@@ -260,7 +260,8 @@ def addresses_model(line: str, next_line: str = "") -> bool:
     if _PROMPT_SENTENCE.match(plain):
         return _ANSWER_FORMAT.match(_plain(next_line)) is not None
     return any(
-        pattern.search(plain) is not None for pattern in (_TURN, _MARKUP, _ANSWER_FORMAT, _ADDRESSING)
+        pattern.search(plain) is not None
+        for pattern in (_TURN, _MARKUP, _ANSWER_FORMAT, _ADDRESSING)
     )
 
 
