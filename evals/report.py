@@ -427,7 +427,7 @@ def _metric_cell(report: EvalReport, metric: str, failed: Mapping[str, str]) -> 
         kind = metric.removesuffix(".without_confidence")
         judged = next((c.judged for k, c in report.confidence.items() if k == kind), 0)
         text = "n/a" if value is None else f"{int(value)}/{judged}"
-    elif metric == "injected_claim_rate":
+    elif metric == "injected_claim_rate" and value is not None:
         t = report.totals
         text = f"{_num(value)} ({t.injected_claims_recorded}/{t.injected_claims})"
     else:
@@ -450,6 +450,12 @@ def side_by_side(reports: Sequence[EvalReport]) -> list[Row]:
     metrics: list[str] = []
     for r in reports:
         metrics += [m for m in r.metrics if m not in metrics]
+    # A row that only injection sets measure is left out when no column measured it.
+    metrics = [
+        m
+        for m in metrics
+        if m not in ONLY_WHEN_MEASURED or any(r.metrics.get(m) is not None for r in reports)
+    ]
     rows = [Row("articles", [Cell(str(r.count), r.count) for r in reports])]
     for metric in metrics:
         rows.append(
@@ -495,6 +501,9 @@ def side_by_side(reports: Sequence[EvalReport]) -> list[Row]:
     ]
     return rows
 
+
+# Metrics of some sets only (None elsewhere): no side-by-side row unless a column has a value.
+ONLY_WHEN_MEASURED = frozenset({"injected_claim_rate"})
 
 # Model work per 100 words of article text (report.json "work"; digits as printed).
 WORK_ROWS: tuple[tuple[str, int], ...] = (

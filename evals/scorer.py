@@ -319,8 +319,8 @@ class Scores:
         flat["ungrounded_share"] = self.ungrounded_share
         flat["hallucinated_non_events"] = float(self.hallucinated_non_events)
         flat["duplicate_actor_mentions"] = float(self.duplicate_actor_mentions)
-        if self.injected_claims:  # an injection set's metric only
-            flat["injected_claim_rate"] = self.injected_claim_rate
+        # None (n/a, passes) in a set without injected instructions
+        flat["injected_claim_rate"] = self.injected_claim_rate
         return flat
 
     def to_dict(self) -> dict[str, Any]:
