@@ -62,7 +62,9 @@ class ExtractionPipeline:
         self, text: str, title: str | None = None, published: dt.date | None = None
     ) -> PipelineResult:
         # spaCy parses (and first loads its model) off the event loop.
-        questions = await anyio.to_thread.run_sync(questions_for, text, self.prompt.pipeline)
+        questions = await anyio.to_thread.run_sync(
+            questions_for, text, self.prompt.pipeline, self.prompt.rules
+        )
         gate = asyncio.Semaphore(self._concurrency)
 
         answer = self.prompt.answer

@@ -49,6 +49,8 @@ class ExtractionPrompt:
     # words decide it, service/extraction/subtypes.py); extract.v7 adds "detail_sentences" (a
     # sentence adding detail to the event just told is that event); extract.v8 adds
     # "places_are_places" (an event's location is a place: service/extraction/places.py).
+    # extract.v9 adds "model_addressed" (a line that addresses the model, a prompt injection,
+    # is not asked about: rules.addresses_model).
     rules: frozenset[str] = frozenset()
 
     @property
@@ -133,6 +135,7 @@ class PromptFile(BaseModel):
             "subtype_rules",
             "detail_sentences",
             "places_are_places",
+            "model_addressed",
         ]
     ] = []
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from service.extraction import nlp
 from service.extraction.counts import Count, find_counts
 from service.extraction.mentions import Mention, find_mentions
-from service.extraction.rules import dateline, headline_end
+from service.extraction.rules import dateline, headline_end, model_addressed_lines
 from service.extraction.sentences import Sentence, split_sentences
 
 _BOILERPLATE = re.compile(
@@ -66,11 +66,23 @@ class Question:
         )
 
 
-def questions_for(text: str, pipeline: int = 1) -> list[Question]:
+def questions_for(
+    text: str, pipeline: int = 1, rules: frozenset[str] = frozenset()
+) -> list[Question]:
     """One question per sentence that may report something: not boilerplate, a fragment or a
-    repeated line (headline), and holding a count or a word of violence, force or negotiation."""
-    if pipeline >= 2:
-        return _questions_v2(text)
+    repeated line (headline), and holding a count or a word of violence, force or negotiation.
+    With the ``model_addressed`` rule (extract.v9), not in a line that addresses the model
+    (rules.addresses_model: a prompt injection is no reportage)."""
+    questions = _questions_v2(text) if pipeline >= 2 else _questions_v1(text)
+    if "model_addressed" not in rules:
+        return questions
+    lines = model_addressed_lines(text)
+    return [
+        q for q in questions if not any(start <= q.sentence.start < end for start, end in lines)
+    ]
+
+
+def _questions_v1(text: str) -> list[Question]:
     seen: set[str] = set()
     questions = []
     for sentence in split_sentences(text):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from service.extraction.taxonomy import FigureCategory
@@ -195,3 +196,81 @@ def quoted_statement(sentence: str) -> bool:
         return False
     # a scare-quoted term ('declared a "state of siege"') is no quotation of what someone said
     return len(sentence.split()) - len(outside.split()) >= _QUOTATION_MIN_WORDS
+
+
+# extract.v9 ------------------------------------------------------------------------------
+
+# Text that addresses the model is no reportage. An article may carry a message written to
+# whatever machine reads it (a prompt injection): an instruction to ignore what came before
+# and report something else, a turn of a conversation ("system:", "assistant:", chat template
+# tokens), an answer in the model's own format, markup hidden from human readers. Its names,
+# places and counts are not the reporter's account of anything, so its line (the paragraph
+# that carries it: the rest of the message goes with it) is not asked about.
+
+# A conversation turn or instruction header at the start of a line: "system: ...",
+# "### Instruction", "[INST]".
+_TURN = re.compile(
+    r"^\W{0,3}(?:system|assistant|user|human|developer)\s*:|^#{1,6}\s*(?:instructions?|response"
+    r"|system|input|output)\b|^\[/?inst\]"
+)
+# Chat template tokens and hidden markup anywhere in a line.
+_MARKUP = re.compile(r"<\|[a-z_]{2,20}\|>|\[/?inst\]|<<sys>>|<!--|-->")
+# The prompt's own format and the answer's shape: numbered candidate lists, an answer line,
+# a line that is a JSON object or array with quoted keys.
+_ANSWER_FORMAT = re.compile(
+    r"^(?:names|places|counts)\s*:\s*(?:\(\d+\)|none\b)|^answer\s*:\s*[\[{]|^[\[{]\s*\"[^\"]+\"\s*:"
+)
+_PROMPT_SENTENCE = re.compile(r"^sentence\s*:")
+# The reader addressed as a machine, or told what to report: "ignore previous instructions",
+# "Note to any automated summariser:", "you are a data extraction assistant", "you must state
+# that". Imperatives only where a sentence starts: "would report only confirmed deaths" is
+# reportage.
+_MACHINE = (
+    r"(?:ai|a\.i\.|artificial intelligence|(?:ai |large )?language models?|llms?|chatbots?"
+    r"|assistants?|crawlers?|bots?|automated (?:systems?|tools?|readers?|agents?|summari[sz]ers?)"
+    r"|summari[sz]ers?)"
+)
+_START = r"(?:^|[.!?:;]\s+|[\"\u201c]\s*)"
+_ADDRESSING = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\s+(?:[\w-]+\s+){0,3}?(?:instructions|prompts?"
+    r"|the (?:article|text|above)|everything (?:above|before|you)|what you were told)\b"
+    rf"|\b(?:note|instructions?|message|notice)\s+(?:to|for)\s+(?:any\s+|all\s+)?(?:ai\s+)?{_MACHINE}\b"
+    rf"|^\W{{0,3}}(?:(?:any|all|ai|dear)\s+)?{_MACHINE}(?:\s+and\s+{_MACHINE})?\s*:"
+    rf"|\byou are an?\s+(?:[\w-]+\s+){{0,4}}(?:models?|{_MACHINE})\b"
+    r"|\byou must (?:report|state|record|say|write|output) that\b|\binstruction overrides\b"
+    r"|\b(?:when|while) summari[sz]ing this (?:page|article|text)\b"
+    rf"|{_START}(?:report|record|output|list|extract) (?:only|instead|exactly)\b"
+    rf"|{_START}do not (?:list|record|report|mention|extract|output) (?:any|this|it)\b"
+)
+
+
+def _plain(line: str) -> str:
+    """Compatibility forms folded (full-width letters), format characters (zero-width spaces)
+    dropped, casefolded: the same words however they are dressed."""
+    line = unicodedata.normalize("NFKC", line)
+    return "".join(c for c in line if unicodedata.category(c) != "Cf").casefold().strip()
+
+
+def addresses_model(line: str, next_line: str = "") -> bool:
+    """Whether a line (paragraph) is a message to the model rather than reportage: a
+    conversation turn, chat template tokens or hidden markup, the prompt's or the answer's
+    format, or words that address a machine or tell the reader what to report. A "Sentence:"
+    line counts when the next line lists the prompt's numbered names."""
+    plain = _plain(line)
+    if _PROMPT_SENTENCE.match(plain):
+        return _ANSWER_FORMAT.match(_plain(next_line)) is not None
+    return any(
+        pattern.search(plain) is not None
+        for pattern in (_TURN, _MARKUP, _ANSWER_FORMAT, _ADDRESSING)
+    )
+
+
+def model_addressed_lines(text: str) -> list[tuple[int, int]]:
+    """Spans of the lines of ``text`` that address the model (``addresses_model``)."""
+    lines = [(m.start(), m.end()) for m in re.finditer(r"[^\r\n]+", text) if m.group().strip()]
+    found = []
+    for n, (start, end) in enumerate(lines):
+        following = text[slice(*lines[n + 1])] if n + 1 < len(lines) else ""
+        if addresses_model(text[start:end], following):
+            found.append((start, end))
+    return found
