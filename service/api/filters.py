@@ -10,7 +10,7 @@ from typing import Annotated
 from litestar.di import Provide
 from litestar.params import QueryParameter
 
-from service.api.params import QueryId, query_id
+from service.api.params import QueryId, parse_time, query_id, query_time
 from service.errors import BadRequestError
 from service.extraction.taxonomy import (
     ActorType,
@@ -44,11 +44,11 @@ MinConfidence = Annotated[
 
 
 UpdatedSince = Annotated[
-    dt.datetime | None,
-    QueryParameter(
-        description="Only records a run re-extracted or a reviewer changed at or after this "
-        "ISO date-time (UTC when it has no offset): pass the previous sync's start, and drop "
-        "what GET /deleted?since= lists"
+    str | None,
+    query_time(
+        "Only records a run re-extracted or a reviewer changed at or after this ISO 8601 "
+        "time (UTC when it has no offset): pass the previous sync's start, and drop what "
+        "GET /deleted?since= lists"
     ),
 ]
 
@@ -102,7 +102,7 @@ def event_filter(
         date_from=date_from,
         date_to=date_to,
         min_confidence=min_confidence,
-        updated_since=updated_since,
+        updated_since=parse_time("updated_since", updated_since),
         review=ReviewFilter(review.value) if review else ReviewFilter.NOT_REJECTED,
     )
 
@@ -160,7 +160,7 @@ def figure_filter(
         qualifier=qualifier.value if qualifier else None,
         reported_by=reported_by,
         min_confidence=min_confidence,
-        updated_since=updated_since,
+        updated_since=parse_time("updated_since", updated_since),
     )
 
 

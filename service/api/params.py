@@ -3,6 +3,7 @@ id would overflow in the query instead of being a 400."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from typing import Annotated, Any, get_args
@@ -26,6 +27,27 @@ PathId = Annotated[
     int, PathParameter(ge=1, le=MAX_ID, schema_extra={"minimum": 1, "maximum": MAX_ID})
 ]
 QueryId = Annotated[int | None, query_id()]
+
+ISO_TIME = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$"
+
+
+def query_time(description: str) -> ParameterKwarg:
+    """A time as a string with a pattern, not a date-time: Litestar would also take "0.5" as a
+    Unix time. ``parse_time`` reads it."""
+    return QueryParameter(pattern=ISO_TIME, max_length=40, description=description)
+
+
+def parse_time(name: str, value: str | None) -> dt.datetime | None:
+    """An ISO 8601 time as an aware UTC one (UTC when it has no offset); a 400 naming ``name``."""
+    if value is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=dt.UTC)
+        return moment.astimezone(dt.UTC)
+    except (ValueError, OverflowError) as exc:
+        raise BadRequestError(f"{name}: {value!r} is not an ISO 8601 time") from exc
 
 
 _INTEGER = re.compile(r"-?[0-9]+")

@@ -3,7 +3,6 @@ run; ``run_id`` selects any run, older ones included."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -20,7 +19,7 @@ from service.api.errors import error_responses
 from service.api.filters import FILTERS, Cursor, Limit
 from service.api.openapi import openapi_schema_of
 from service.api.pages import decode_cursor, page
-from service.api.params import PathId
+from service.api.params import PathId, parse_time, query_time
 from service.api.review_input import EventPatch, VerdictIn, parse_event_patch, parse_verdict
 from service.store.filters import (
     ActorFilter,
@@ -250,13 +249,17 @@ class DeletedController(Controller):
         self,
         store: NamedDependency[Store],
         since: Annotated[
-            dt.datetime | None,
-            QueryParameter(description="Deleted at or after this ISO date-time (UTC if bare)"),
+            str | None, query_time("Deleted at or after this ISO 8601 time (UTC if bare)")
         ] = None,
         kind: Annotated[RecordKind | None, QueryParameter()] = None,
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> Page[DeletedRecord]:
         return page(
-            store.list_deleted(since, kind.value if kind else None, decode_cursor(cursor), limit)
+            store.list_deleted(
+                parse_time("since", since),
+                kind.value if kind else None,
+                decode_cursor(cursor),
+                limit,
+            )
         )

@@ -13,37 +13,21 @@ from service.api.access import ADMIN
 from service.api.errors import error_responses
 from service.api.filters import Cursor, Id, Limit
 from service.api.pages import decode_cursor, page
-from service.api.params import PathId
-from service.errors import BadRequestError
+from service.api.params import PathId, parse_time, query_time
 from service.store.filters import RunFilter
 from service.store.read_models import Page, RetriedRuns, RunRead
 from service.store.repository import Store
 from service.store.tables import FailureReason, RunStatus
 from service.worker import ExtractionWorkers
 
-ISO_TIME = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$"
-# A string with a pattern, not a date-time: Litestar would also take "0.5" as a Unix time.
 Since = Annotated[
-    str | None,
-    QueryParameter(
-        pattern=ISO_TIME,
-        max_length=40,
-        description="Created at or after this ISO 8601 time (UTC when it has no offset)",
-    ),
+    str | None, query_time("Created at or after this ISO 8601 time (UTC when it has no offset)")
 ]
 Reason = Annotated[FailureReason | None, QueryParameter(description="Why it failed")]
 
 
 def _since(since: str | None) -> dt.datetime | None:
-    if since is None:
-        return None
-    try:
-        moment = dt.datetime.fromisoformat(since)
-        if moment.tzinfo is None:
-            return moment.replace(tzinfo=dt.UTC)
-        return moment.astimezone(dt.UTC)
-    except (ValueError, OverflowError) as exc:
-        raise BadRequestError(f"since: {since!r} is not an ISO 8601 time") from exc
+    return parse_time("since", since)
 
 
 def run_filter(

@@ -14,6 +14,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 from alembic import op
+from sqlmodel.sql.sqltypes import UTCDateTime
 
 ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
@@ -34,9 +35,9 @@ def upgrade() -> None:
         sa.Column("origin_id", ID, nullable=False),
         sa.Column("country_iso3", sa.String(length=3), nullable=True),
         sa.Column("verdict", sa.String(length=16), nullable=True),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(), nullable=False),
-        sa.Column("deleted_at", sa.DateTime(), nullable=True),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
+        sa.Column("deleted_at", UTCDateTime(), nullable=True),
         sa.Column("deleted_reason", sa.String(length=32), nullable=True),
         sa.PrimaryKeyConstraint("id"),
         sqlite_autoincrement=True,
@@ -56,13 +57,13 @@ def upgrade() -> None:
         sa.Column("new", sa.Text(), nullable=True),
         sa.Column("note", sa.Text(), nullable=True),
         sa.Column("who", sa.String(length=200), nullable=False),
-        sa.Column("at", sa.DateTime(), nullable=False),
+        sa.Column("at", UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(["stable_id"], ["stablerecord.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("reviewentry") as batch_op:
         batch_op.create_index("ix_reviewentry_stable_id", ["stable_id"])
-    now = sa.bindparam("now", value=dt.datetime.now(dt.UTC), type_=sa.DateTime())
+    now = sa.bindparam("now", value=dt.datetime.now(dt.UTC), type_=UTCDateTime())
     for table, kind in RECORDS:
         with op.batch_alter_table(table) as batch_op:
             batch_op.add_column(sa.Column("stable_id", ID, nullable=True))
