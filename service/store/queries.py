@@ -30,6 +30,7 @@ from service.store.read_models import (
     EventActorRead,
     EventRead,
     FigureRead,
+    PlaceRead,
     Provenance,
 )
 from service.store.runs import run_read
@@ -40,6 +41,7 @@ from service.store.tables import (
     CanonicalActor,
     Event,
     EventActor,
+    EventPlace,
     ExtractionRun,
     Figure,
     RunStatus,
@@ -219,11 +221,20 @@ class Queries:
                         canonical_name=canonical.name if canonical else None,
                     )
                 )
+        places: dict[int, PlaceRead] = {}
+        if ids:
+            for place in session.exec(
+                select(EventPlace).where(col(EventPlace.event_id).in_(ids))
+            ).all():
+                places[place.event_id] = PlaceRead.model_validate(
+                    place.model_dump(exclude={"event_id", "article_id"})
+                )
         items = [
             EventRead(
                 **event.model_dump(exclude={"run_id"}),
                 actors=links.get(event.id or 0, []),
                 provenance=_provenance(run),
+                place=places.get(event.id or 0),
             )
             for event, run in rows[:limit]
         ]

@@ -13,6 +13,7 @@ from service.store.tables import (
     ArticleBase,
     CanonicalActorBase,
     EventBase,
+    EventPlaceBase,
     ExtractionRunBase,
     FailureReason,
     FigureBase,
@@ -71,11 +72,16 @@ class CanonicalActorRead(CanonicalActorBase):
     article_count: int
 
 
+class PlaceRead(EventPlaceBase):
+    """The gazetteer entry of an event's location (null: not geocoded, or no place)."""
+
+
 class EventRead(EventBase):
     id: int
     article_id: int
     actors: list[EventActorRead]
     provenance: Provenance
+    place: PlaceRead | None = None
 
 
 class CanonicalActorDetail(CanonicalActorRead):
