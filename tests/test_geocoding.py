@@ -13,7 +13,7 @@ from service.geo.gazetteer import Gazetteer, gazetteer, normalise
 from service.geo.geocoder import NEAR, REGION, TOWN, Geocoder, distance_km
 from service.store.places import geocode_stored
 from service.store.tables import EventPlace
-from tests.conftest import ARTICLE
+from tests.conftest import ARTICLE, database_url
 
 SYRIA = (
     "Islamic State fighters were driven out of Palmyra, the ancient city in Homs province, "
@@ -126,3 +126,11 @@ async def test_stored_events_carry_their_place_and_older_runs_are_filled(
     assert geocode_stored(engine) == 0  # nothing left to do
     events = (await client.get("/events")).json()["items"]
     assert {e["place"]["geonameid"] for e in events} == {170592, 170654}
+
+
+def test_the_geocode_command_fills_a_database(tmp_path: Any, monkeypatch: Any, capsys: Any) -> None:
+    from service.__main__ import main
+
+    monkeypatch.setenv("CONFLICT_DATABASE_URL", database_url(tmp_path))
+    main(["geocode"])
+    assert capsys.readouterr().out.strip() == "geocoded the events of 0 runs"
