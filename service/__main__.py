@@ -4,6 +4,10 @@ workers alone. Any number of ``api`` and ``worker`` processes can share one Post
 
 ``python -m service keys create --name NAME --scope read|write|admin`` (prints the token once),
 ``keys list``, ``keys revoke ID``: API keys, in the database CONFLICT_DATABASE_URL names.
+
+``python -m service geocode [--redo]``: geocode the events of stored runs that have no places
+yet (runs stored before migration 0009), or of every run (``--redo``, after a gazetteer or
+geocoder change).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from service.app import create_app, serve_workers
 from service.errors import ConfigurationError, ServiceError
 from service.settings import Settings, explain
 from service.store.database import create_db_engine
+from service.store.places import geocode_stored
 from service.store.read_models import ApiKeyRead
 from service.store.repository import Store
 
@@ -76,10 +81,16 @@ def _parser() -> argparse.ArgumentParser:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    roles = parser.add_subparsers(dest="role", metavar="{all,api,worker,keys}")
+    roles = parser.add_subparsers(dest="role", metavar="{all,api,worker,keys,geocode}")
     roles.add_parser("all", help="API and workers in one process (the default)")
     roles.add_parser("api", help="the HTTP API only")
     roles.add_parser("worker", help="extraction workers only")
+    geocode_parser = roles.add_parser(
+        "geocode", help="geocode stored runs' events that have no places (after upgrading)"
+    )
+    geocode_parser.add_argument(
+        "--redo", action="store_true", help="geocode every stored run's events again"
+    )
     key_parser = roles.add_parser("keys", help="create, list or revoke API keys")
     actions = key_parser.add_subparsers(dest="action", required=True)
     create = actions.add_parser("create", help="create a key; prints its token once")
@@ -96,6 +107,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def geocode(args: argparse.Namespace, settings: Settings) -> None:
+    """The ``geocode`` command, on the configured database (migrated first)."""
+    engine = create_db_engine(settings.database_url, settings.database_busy_timeout_ms)
+    try:
+        done = geocode_stored(engine, redo=args.redo)
+        print(f"geocoded the events of {done} runs")
+    finally:
+        engine.dispose()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -109,6 +130,9 @@ def main(argv: list[str] | None = None) -> None:
     try:
         if role == "keys":
             keys(args, settings)
+            return
+        if role == "geocode":
+            geocode(args, settings)
             return
         if role == "worker":
             anyio.run(_workers, settings)

@@ -29,6 +29,7 @@ import dataclasses
 import datetime as dt
 import os
 import socket
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -49,6 +50,7 @@ from service.extraction.pipeline import ExtractionPipeline, PipelineResult
 from service.ops.metrics import observe_run
 from service.redaction import redact_text
 from service.settings import Settings
+from service.store.places import geocoder
 from service.store.read_models import WorkerState
 from service.store.repository import Store
 from service.store.runs import Accounting, Claim
@@ -56,6 +58,14 @@ from service.store.tables import FailureReason, utcnow
 from service.store.writes import RunResult
 
 log = structlog.get_logger(__name__)
+
+
+def _warm_gazetteer() -> None:
+    try:
+        geocoder()
+    except (OSError, RuntimeError, ValueError) as exc:
+        log.warning("geocoding_unavailable", error=str(exc))
+
 
 PipelineFactory = Callable[[str], ExtractionPipeline]
 POLL_SECONDS = 1.0
@@ -112,6 +122,9 @@ class ExtractionWorkers:
         return bool(self._slots)
 
     async def start(self) -> None:
+        if self._slots:
+            # Open (on a new machine: build) the gazetteer now, not when the first run is stored.
+            threading.Thread(target=_warm_gazetteer, name="gazetteer", daemon=True).start()
         for slot in self._slots:
             slot.task = asyncio.create_task(self._supervise(slot), name=slot.name)
 

@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from service.app import create_app
+from service.geo.gazetteer import gazetteer
 from service.settings import Settings
 from tests.fake_llm import Answer, FakeLLM, event, facts
 
@@ -97,7 +98,9 @@ def _drop(paths: list[Path]) -> None:
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """A PostgreSQL run on a server that cannot be reached fails; it is never skipped."""
+    """A PostgreSQL run on a server that cannot be reached fails; it is never skipped. The
+    gazetteer index is built (first run on a machine) before any test waits on a worker."""
+    gazetteer()
     if TEST_DATABASE_URL is None:
         return
     try:

@@ -33,6 +33,7 @@ from service.store.read_models import (
     EventActorRead,
     EventRead,
     FigureRead,
+    PlaceRead,
     Provenance,
     ReviewState,
 )
@@ -46,6 +47,7 @@ from service.store.tables import (
     DeletedReason,
     Event,
     EventActor,
+    EventPlace,
     ExtractionRun,
     Figure,
     RecordKind,
@@ -233,6 +235,14 @@ class Queries:
                         canonical_name=canonical.name if canonical else None,
                     )
                 )
+        places: dict[int, PlaceRead] = {}
+        if ids:
+            for place in session.exec(
+                select(EventPlace).where(col(EventPlace.event_id).in_(ids))
+            ).all():
+                places[place.event_id] = PlaceRead.model_validate(
+                    place.model_dump(exclude={"event_id", "article_id"})
+                )
         reviews = entries_of(session, [event.stable_id for event, _, _ in rows[:limit]])
         items = [
             reviewed(
@@ -240,6 +250,7 @@ class Queries:
                     **event.model_dump(exclude={"run_id"}),
                     actors=links.get(event.id or 0, []),
                     provenance=_provenance(run),
+                    place=places.get(event.id or 0),
                     updated_at=as_utc(record.updated_at),
                     event_id_cnty=event_id_cnty(record.country_iso3, event.stable_id),
                     review=ReviewState.UNREVIEWED,

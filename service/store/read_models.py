@@ -15,6 +15,7 @@ from service.store.tables import (
     CanonicalActorBase,
     DeletedReason,
     EventBase,
+    EventPlaceBase,
     ExtractionRunBase,
     FailureReason,
     FigureBase,
@@ -108,6 +109,10 @@ class CanonicalActorRead(CanonicalActorBase):
     article_count: int
 
 
+class PlaceRead(EventPlaceBase):
+    """The gazetteer entry of an event's location (null: not geocoded, or no place)."""
+
+
 class EventRead(EventBase):
     """An event as extracted, with reviewers' corrections applied: the corrected fields show
     the reviewer's value, ``model_values`` the model's."""
@@ -125,6 +130,7 @@ class EventRead(EventBase):
         default_factory=dict, description="The model's value of each corrected field"
     )
     corrections: list[CorrectionRead] = Field(default_factory=list, description="Oldest first")
+    place: PlaceRead | None = None
 
 
 class CanonicalActorDetail(CanonicalActorRead):

@@ -248,6 +248,47 @@ class ReviewEntry(SQLModel, table=True):
     at: dt.datetime = Field(default_factory=utcnow)
 
 
+class EventPlaceBase(SQLModel):
+    """Where an event happened: the gazetteer entry its location resolves to in the article's
+    context (service/geo/geocoder.py)."""
+
+    name: str = Field(description="Gazetteer name of the place, admin1 region or country")
+    country_iso2: str = Field(max_length=2, index=True)
+    country_iso3: str = Field(max_length=3)
+    iso: int = Field(description="ISO 3166-1 numeric country code, as ACLED's iso column")
+    country: str
+    admin1: str | None = Field(default=None, index=True)
+    admin2: str | None = None
+    latitude: float = Field(index=True)
+    longitude: float
+    geonameid: int | None = Field(default=None, sa_type=ID)
+    geo_precision: int = Field(
+        description="ACLED geo-precision: 1 the town, 2 part of a region or near a town, "
+        "3 a region or the country"
+    )
+    candidate: str = Field(description="The gazetteer name the place was resolved from")
+    reason: str = Field(sa_type=Text, description="Why this entry and this precision")
+    gazetteer: str = Field(max_length=128)
+
+
+class EventPlace(EventPlaceBase, table=True):
+    __tablename__ = "eventplace"
+
+    event_id: int = Field(sa_type=ID, foreign_key="event.id", primary_key=True)
+    article_id: int = Field(sa_type=ID, foreign_key="article.id", index=True)
+
+
+class ArticlePlace(SQLModel, table=True):
+    """The country an article is about, as of its latest geocoded run."""
+
+    __tablename__ = "articleplace"
+
+    article_id: int = Field(sa_type=ID, foreign_key="article.id", primary_key=True)
+    run_id: int = Field(sa_type=ID, foreign_key="extractionrun.id")
+    country_iso2: str | None = Field(default=None, max_length=2)
+    gazetteer: str = Field(max_length=128)
+
+
 class CanonicalActorBase(SQLModel):
     """One real actor across articles (see service/resolution/actors.py)."""
 

@@ -15,14 +15,17 @@ from service.identifiers import article_iso3
 from service.resolution.actors import ActorResolver
 from service.store.actor_links import KnownActors, link_run_actors
 from service.store.identity import Identities, retire_article
+from service.store.places import geocode_article, write_places
 from service.store.runs import Accounting, Claim, account, held_run, release
 from service.store.tables import (
     Actor,
     ActorLink,
     Article,
+    ArticlePlace,
     CanonicalActor,
     Event,
     EventActor,
+    EventPlace,
     ExtractionRun,
     Figure,
     ReviewEntry,
@@ -50,6 +53,18 @@ class RecordWrites:
         ``LeaseLostError`` (nothing stored) when the run is no longer this claim's."""
         extraction = result.extraction
         run_id = claim.run_id
+        # Geocoded before the cross-article lock is taken (the gazetteer may be opened here).
+        with Session(self.engine) as session:
+            text = session.exec(
+                select(Article.text)
+                .join(ExtractionRun, col(ExtractionRun.article_id) == col(Article.id))
+                .where(ExtractionRun.id == run_id)
+            ).first()
+        found = (
+            geocode_article(text, [e.location for e in extraction.events])
+            if text is not None
+            else None
+        )
         with Session(self.engine) as session:
             # Cross-article lock first, the run's row second: the row (which the heartbeat
             # renews) stays locked only while this transaction runs, not while it queues.
@@ -101,6 +116,8 @@ class RecordWrites:
             session.add_all(figures)
             session.flush()
             identities.set_origins(figures)
+            if found is not None:
+                write_places(session, article_id, run_id, events, found)
             account(run, result.cost)
             run.status = RunStatus.SUCCEEDED
             release(run)
@@ -147,6 +164,8 @@ class RecordWrites:
             generic_ids = [i for i in session.exec(generic).all() if i is not None]
             session.execute(delete(ActorLink).where(col(ActorLink.actor_id).in_(actors)))
             session.execute(delete(ActorLink).where(col(ActorLink.canonical_id).in_(generic)))
+            session.execute(delete(EventPlace).where(col(EventPlace.article_id) == article_id))
+            session.execute(delete(ArticlePlace).where(col(ArticlePlace.article_id) == article_id))
             session.execute(delete(EventActor).where(col(EventActor.event_id).in_(events)))
             session.execute(delete(EventActor).where(col(EventActor.actor_id).in_(actors)))
             session.execute(delete(Figure).where(col(Figure.article_id) == article_id))

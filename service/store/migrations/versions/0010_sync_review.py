@@ -5,7 +5,7 @@ Every event and figure stored before this revision gets a stable id of its own (
 older runs are not linked to their successors: only runs stored from now on are matched).
 
 Revision ID: 0010
-Revises: 0008 (re-chained onto 0009 at merge)
+Revises: 0009
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from sqlmodel.sql.sqltypes import UTCDateTime
 ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
