@@ -248,6 +248,8 @@ def test_the_queue_bound_counts_new_runs_only_and_stores_nothing_when_full(
 
 @pytest.mark.sqlite_only
 def test_migration_0007_supersedes_duplicate_queued_runs(tmp_path: Path) -> None:
+    from alembic import command
+
     from service.store import migrate
 
     url = database_url(tmp_path)
@@ -258,6 +260,9 @@ def test_migration_0007_supersedes_duplicate_queued_runs(tmp_path: Path) -> None
         "article_id, status, attempts, model, prompt_version, schema_version, prompt_tokens, "
         "completion_tokens, llm_calls, retries, dropped, llm_seconds, wall_seconds, created_at"
     )
+    with engine.begin() as connection:
+        # the migrations since 0008 undo themselves; 0007 and 0008 are undone by hand
+        command.downgrade(migrate._config(connection), "0008")
     with engine.begin() as connection:
         connection.execute(text("DROP INDEX ux_run_queued"))
         connection.execute(text("DROP TABLE apikey"))

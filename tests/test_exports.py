@@ -127,6 +127,10 @@ def test_event_row_columns_actors_and_source() -> None:
         "confidence": None,
         "evidence_start": 10,
         "evidence_end": 34,
+        "event_id_cnty": "SYR7",
+        "stable_id": 7,
+        "updated_at": "2018-04-08T00:00:00Z",
+        "review": "unreviewed",
     }
 
 
