@@ -46,6 +46,7 @@ from service.errors import (
     LeaseLostError,
     LLMUnavailableError,
 )
+from service.extraction import nlp
 from service.extraction.pipeline import ExtractionPipeline, PipelineResult
 from service.ops.metrics import observe_run
 from service.redaction import redact_text
@@ -125,6 +126,9 @@ class ExtractionWorkers:
         if self._slots:
             # Open (on a new machine: build) the gazetteer now, not when the first run is stored.
             threading.Thread(target=_warm_gazetteer, name="gazetteer", daemon=True).start()
+            # Load spaCy (the default prompt's places rule) before any run is claimed: loading
+            # holds the GIL for seconds, and mid-run that starves the lease heartbeat.
+            nlp.english()
         for slot in self._slots:
             slot.task = asyncio.create_task(self._supervise(slot), name=slot.name)
 
