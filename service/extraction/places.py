@@ -88,19 +88,20 @@ def judge(sentence: str, places: Sequence[Mention]) -> list[Candidate]:
         labels = {
             e.label_ for e in doc.ents if e.start_char < mention.end and mention.start < e.end_char
         }
-        judged.append(Candidate(mention, _placeness(mention, labels), is_country(mention.text)))
+        country = is_country(mention.text)
+        judged.append(Candidate(mention, _placeness(mention, labels, country), country))
     return judged
 
 
-def _placeness(mention: Mention, labels: set[str]) -> Placeness:
+def _placeness(mention: Mention, labels: set[str], country: bool) -> Placeness:
     text = mention.text.strip()
     words = text.split()
     if not words or words[0].casefold().strip(",.:;") in _NOT_PLACE_WORDS:
         return Placeness.NOT_A_PLACE
     if _POSSESSIVE.search(text) or _INSTITUTION.search(text):
         return Placeness.NOT_A_PLACE
-    known = in_gazetteer(text)
-    if "NORP" in labels and not is_country(text):
+    known = country or any(gazetteer().lookup(key) for key in name_keys(text))
+    if "NORP" in labels and not country:
         return Placeness.NOT_A_PLACE  # "Russian", "Saudi-led", "Malian"
     if "PERSON" in labels and len(words) > 1 and not known:
         return Placeness.NOT_A_PLACE  # "Ko Zaw Tun"
