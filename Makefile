@@ -3,7 +3,7 @@ UV := $(shell sh scripts/ensure-uv.sh)
 
 .PHONY: run test test-py313 test-postgres bench model
 
-MODEL_DIR := $(or $(CONFLICT_LOCAL_MODEL_DIR),data/models)
+MODEL_DIR := $(or $(CONFLICT_LOCAL_MODEL_DIR),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/conflict-extract/models)
 
 ## Run the service. Without CONFLICT_LLM_BASE_URL it builds llama.cpp's server (first time only,
 ## ~4 min), assembles and verifies the embedded model, and serves on it.

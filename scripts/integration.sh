@@ -16,7 +16,7 @@ unset CONFLICT_LLM_BASE_URL
 "$uv" sync --frozen --inexact --extra local
 # Built before the service starts so that a build failure shows here with its log.
 "$uv" run --frozen --no-sync python -m service.local_model.build_runtime \
-  --data-dir "${CONFLICT_LOCAL_MODEL_DIR:-data/models}"
+  --data-dir "${CONFLICT_LOCAL_MODEL_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/conflict-extract/models}"
 "$uv" run --frozen --no-sync python -m service > "$work/service.log" 2>&1 &
 service=$!
 trap 'kill $service 2>/dev/null; wait $service 2>/dev/null || true' EXIT

@@ -11,6 +11,8 @@ from limits import parse
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from service.cache import models_dir
+
 ENV_PREFIX = "CONFLICT_"
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 DATABASE_SCHEMES = ("sqlite", "postgresql", "postgresql+psycopg")
@@ -131,8 +133,9 @@ class Settings(BaseSettings):
     max_wait_s: float = Field(default=300.0, ge=0, description="Upper bound for ?wait=.")
 
     local_model_dir: Path = Field(
-        default=Path("data/models"),
-        description="Where the embedded model is assembled and llama.cpp's server is built.",
+        default_factory=models_dir,
+        description="Where the embedded model is assembled and llama.cpp's server is built "
+        "(default: the user's cache folder, so every checkout on the machine shares one build).",
     )
     local_model_port: int = Field(default=8089, ge=1, le=65535)
     local_model_threads: int = Field(default=2, ge=1)

@@ -44,6 +44,7 @@ from service.extraction.rules import (
     same_occurrence,
 )
 from service.extraction.sentences import Sentence
+from service.extraction.sides import Side, settle_sides
 from service.extraction.subtypes import rule_sub_type
 from service.extraction.taxonomy import (
     EVENT_TYPE_OF,
@@ -255,11 +256,13 @@ class RecordBuilder:
                 },
                 probability=chance.event(position),
             )
-            roles: tuple[tuple[list[Any], ActorRole, str, int], ...] = (
-                (draft.by, ActorRole.PERPETRATOR, "by", 2),
-                (draft.against, ActorRole.TARGET, "against", 3),
+            roles: tuple[tuple[list[Any], str, int], ...] = (
+                (draft.by, "by", 2),
+                (draft.against, "against", 3),
             )
-            for picks, role, key, column in roles:
+            picked: list[list[Side]] = []
+            for picks, key, column in roles:
+                picked.append([])
                 for n, pick in enumerate(picks):
                     number, actor_type = (
                         (pick.name, pick.type) if isinstance(pick, ActorPick) else (pick, None)
@@ -268,14 +271,20 @@ class RecordBuilder:
                         continue
                     mention = name(number)
                     if mention is not None:
-                        actor = self._actor(sentence, mention, actor_type)
                         p = chance.side(position, key, column, n)
-                        self._actors[actor].in_event = True
-                        self._actors[actor].probability = combine(
-                            (self._actors[actor].probability, p)
-                        )
-                        earlier = pending.refs.get((actor, role))
-                        pending.refs[(actor, role)] = combine((earlier, p))
+                        picked[-1].append(Side(mention, actor_type, p))
+            by, against = picked
+            if "sides_are_actors" in self.rules:
+                by, against = settle_sides(sentence.text, by, against)
+            for chosen, role in ((by, ActorRole.PERPETRATOR), (against, ActorRole.TARGET)):
+                for side in chosen:
+                    actor = self._actor(sentence, side.mention, side.actor_type)
+                    self._actors[actor].in_event = True
+                    self._actors[actor].probability = combine(
+                        (self._actors[actor].probability, side.probability)
+                    )
+                    earlier = pending.refs.get((actor, role))
+                    pending.refs[(actor, role)] = combine((earlier, side.probability))
             reported.append(pending)
         if "one_event_per_sentence" in self.rules:
             reported = _one_per_place(reported)

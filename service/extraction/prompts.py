@@ -50,7 +50,8 @@ class ExtractionPrompt:
     # sentence adding detail to the event just told is that event); extract.v8 adds
     # "places_are_places" (an event's location is a place: service/extraction/places.py).
     # extract.v9 adds "model_addressed" (a line that addresses the model, a prompt injection,
-    # is not asked about: rules.addresses_model).
+    # is not asked about: rules.addresses_model). extract.v10 adds "sides_are_actors" (an
+    # event's sides are actors taking part in it: service/extraction/sides.py).
     rules: frozenset[str] = frozenset()
 
     @property
@@ -136,6 +137,7 @@ class PromptFile(BaseModel):
             "detail_sentences",
             "places_are_places",
             "model_addressed",
+            "sides_are_actors",
         ]
     ] = []
 

@@ -27,6 +27,14 @@ def dateline(line: str) -> tuple[int, int] | None:
     return match.span("place")
 
 
+def dateline_end(line: str) -> int | None:
+    """Where a dateline ("JOLO, Philippines (AP) -") that opens ``line`` ends, if one does."""
+    match = _DATELINE.match(line)
+    if match is None or len(match.group("place")) < 3:
+        return None
+    return match.end()
+
+
 def headline_end(text: str) -> int | None:
     """Where the article's headline ends: its first line (after a "Published:" line), when
     that line reads like a headline (short, no final full stop) and more text follows it."""

