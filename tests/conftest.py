@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import gc
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -16,6 +18,7 @@ from sqlalchemy.pool import NullPool
 from service.app import create_app
 from service.geo.gazetteer import gazetteer
 from service.settings import Settings
+from service.store.database import create_db_engine
 from tests.fake_llm import Answer, FakeLLM, event, facts
 
 ARTICLE = (
@@ -71,15 +74,46 @@ def _admin() -> Any:
     return create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
 
 
-def database_url(tmp_path: Path) -> str:
-    """The test's database: a SQLite file in ``tmp_path``, or a fresh PostgreSQL database."""
+_templates: dict[str, str] = {}  # "sqlite": a migrated file's path; "postgres": a database name
+
+
+def _template() -> str:
+    """A database migrated once per session, which every test's database starts as a copy of
+    (a migration from scratch on each test's fresh database costs 0.2 s on SQLite and 0.7 s on
+    PostgreSQL, most of the set-up of a short test)."""
+    kind = "postgres" if POSTGRES else "sqlite"
+    if kind not in _templates:
+        if TEST_DATABASE_URL is None:
+            path = Path(tempfile.mkdtemp(prefix="conflict-test-template-")) / "template.db"
+            create_db_engine(f"sqlite:///{path}").dispose()
+            _templates[kind] = str(path)
+        else:
+            name = f"t_template_{uuid.uuid4().hex[:12]}"
+            engine = _admin()
+            with engine.connect() as connection:
+                connection.execute(text(f"CREATE DATABASE {name}"))
+            engine.dispose()
+            url = make_url(TEST_DATABASE_URL).set(database=name)
+            create_db_engine(url.render_as_string(hide_password=False)).dispose()
+            _templates[kind] = name
+    return _templates[kind]
+
+
+def database_url(tmp_path: Path, *, migrated: bool = True) -> str:
+    """The test's database: a SQLite file in ``tmp_path``, or a fresh PostgreSQL database;
+    already at the newest schema unless ``migrated`` is false (then empty)."""
     if TEST_DATABASE_URL is None:
-        return f"sqlite:///{tmp_path / 'test.db'}"
+        path = tmp_path / "test.db"
+        if migrated and not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(_template(), path)
+        return f"sqlite:///{path}"
     if tmp_path not in _databases:
         name = f"t_{uuid.uuid4().hex[:20]}"
+        template = f" TEMPLATE {_template()}" if migrated else ""
         engine = _admin()
         with engine.connect() as connection:
-            connection.execute(text(f"CREATE DATABASE {name}"))
+            connection.execute(text(f"CREATE DATABASE {name}{template}"))
         engine.dispose()
         url = make_url(TEST_DATABASE_URL).set(database=name)
         _databases[tmp_path] = url.render_as_string(hide_password=False)
@@ -130,6 +164,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     _drop(list(_databases))
+    template = _templates.pop("postgres", None)
+    if template is not None:
+        engine = _admin()
+        with engine.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {template} WITH (FORCE)"))
+        engine.dispose()
+    path = _templates.pop("sqlite", None)
+    if path is not None:
+        shutil.rmtree(Path(path).parent, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

@@ -23,7 +23,7 @@ OLD_DATABASE = Path(__file__).parent / "data" / "main-26485eb.sqlite"
 
 
 def test_a_new_database_has_exactly_the_models_schema(tmp_path: Path) -> None:
-    engine = create_db_engine(database_url(tmp_path))
+    engine = create_db_engine(database_url(tmp_path, migrated=False))
     assert migrate.current(engine) == migrate.head()
     with engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
