@@ -112,3 +112,26 @@ def test_v8_end_to_end(tmp_path: Path) -> None:
             body = client.post("/articles?wait=10", json={"text": text}).json()
         assert body["run"]["status"] == "succeeded", body["run"]
         assert [e["location"] for e in body["article"]["events"]] == expected
+
+
+def _specific(sentence: str, picked: str) -> str | None:
+    places = _places(sentence)
+    pick = next(m for m in places if m.text == picked)
+    chosen = choose_place(pick, judge(sentence, places, sized=True), sentence)
+    return chosen.text if chosen else None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "picked", "expected"),
+    [
+        # a village before the county or province the model picked
+        ("Clashes broke out in Bazi village of Kajo-Keji county on Friday.", "Kajo-Keji", "Bazi"),
+        ("In Idlib province, shelling hit the town of Ariha.", "Idlib", "Ariha"),
+        # a name alone is not replaced by a village elsewhere in the sentence
+        ("Gunmen from Dogo village attacked Kaduna.", "Kaduna", "Kaduna"),
+        # the province stays when no smaller place is named
+        ("Fighting spread across Helmand province.", "Helmand", "Helmand"),
+    ],
+)
+def test_the_most_specific_place(sentence: str, picked: str, expected: str) -> None:
+    assert _specific(sentence, picked) == expected

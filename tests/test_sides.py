@@ -119,7 +119,7 @@ def test_sides_the_grammar_supports_stay() -> None:
     assert _settle(sentence, ["Rebels"], ["army"]) == (["Rebels"], ["army"])
 
 
-def test_v10_is_v9_with_sides_are_actors() -> None:
+def test_v10_is_v9_with_two_rules_more() -> None:
     v9, v10 = load_prompt("extract.v9"), load_prompt("extract.v10")
     assert (v10.system, v10.sentence.template, v10.answer, v10.pipeline) == (
         v9.system,
@@ -127,7 +127,7 @@ def test_v10_is_v9_with_sides_are_actors() -> None:
         v9.answer,
         v9.pipeline,
     )
-    assert v10.rules == v9.rules | {"sides_are_actors"}
+    assert v10.rules == v9.rules | {"sides_are_actors", "most_specific_place"}
 
 
 def test_v10_end_to_end(tmp_path: Path) -> None:

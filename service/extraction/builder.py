@@ -219,6 +219,7 @@ class RecordBuilder:
         quoted = "quoted_statements" in self.rules and quoted_statement(sentence.text)
         reported: list[_PendingEvent] = []
         judged: list[Candidate] | None = None  # the sentence's places, judged once if asked
+        specific = "most_specific_place" in self.rules
         for position, draft in zip(positions, drafts, strict=True):
             if draft.status is not Factuality.HAPPENED or cumulative or quoted:
                 self.non_events += 1
@@ -228,8 +229,8 @@ class RecordBuilder:
                 place = None  # "the Observatory" is no place
             if place is not None and "places_are_places" in self.rules:
                 if judged is None:
-                    judged = judge(sentence.text, question.places)
-                place = choose_place(place, judged)
+                    judged = judge(sentence.text, question.places, sized=specific)
+                place = choose_place(place, judged, sentence.text if specific else None)
             if place is not None and self.pipeline >= 2:
                 sides = {
                     name_key(n.text)

@@ -53,6 +53,52 @@ _INSTITUTION = re.compile(
 _POSSESSIVE = re.compile(r"['\u2019]s?$")
 
 
+# extract.v10's ``most_specific_place``: the word next to a place says how large it is ("Ondukori
+# village", "Mugwo county", "Yei River state", "the town of X"); ACLED codes the most specific.
+_SIZE_AFTER = re.compile(
+    r"^\s+(?P<word>village|town|city|neighbou?rhood|camp|settlement|hamlet|suburb|quarter"
+    r"|district|county|municipality|sub-?district|commune|province|state|region|governorate"
+    r"|prefecture|oblast|department)\b",
+    re.IGNORECASE,
+)
+_SIZE_BEFORE = re.compile(
+    r"\b(?P<word>village|town|city|neighbou?rhood|camp|settlement|suburb|district|county"
+    r"|province|state|region|governorate|prefecture)\s+of\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+
+
+class Size(IntEnum):
+    """How specific a place is by the word next to it (larger value: more specific)."""
+
+    REGION = 1  # province, state, region, governorate
+    DISTRICT = 2  # district, county, municipality
+    UNSAID = 3  # a name alone: most are towns
+    TOWN = 4  # village, town, city, neighbourhood, camp
+
+
+_SIZES = {
+    **dict.fromkeys(
+        "village town city neighborhood neighbourhood camp settlement hamlet suburb"
+        " quarter".split(),
+        Size.TOWN,
+    ),
+    **dict.fromkeys(
+        "district county municipality sub-district subdistrict commune".split(), Size.DISTRICT
+    ),
+    **dict.fromkeys(
+        "province state region governorate prefecture oblast department".split(), Size.REGION
+    ),
+}
+
+
+def size(sentence: str, mention: Mention) -> Size:
+    after = _SIZE_AFTER.match(sentence[mention.end :])
+    before = _SIZE_BEFORE.search(sentence[: mention.start])
+    word = after or before
+    return _SIZES[word.group("word").casefold()] if word is not None else Size.UNSAID
+
+
 class Placeness(IntEnum):
     """How much a candidate looks like a place."""
 
@@ -78,8 +124,10 @@ class Candidate:
     country: bool
 
 
-def judge(sentence: str, places: Sequence[Mention]) -> list[Candidate]:
-    """Each place candidate of ``sentence`` with how much it looks like a place."""
+def judge(sentence: str, places: Sequence[Mention], sized: bool = False) -> list[Candidate]:
+    """Each place candidate of ``sentence`` with how much it looks like a place. ``sized``
+    (extract.v10): a name with the word for a place next to it ("Bazi village", "the town of
+    Ariha") is a place whatever spaCy's label."""
     if not places:
         return []
     doc = nlp.english()(sentence)
@@ -89,7 +137,15 @@ def judge(sentence: str, places: Sequence[Mention]) -> list[Candidate]:
             e.label_ for e in doc.ents if e.start_char < mention.end and mention.start < e.end_char
         }
         country = is_country(mention.text)
-        judged.append(Candidate(mention, _placeness(mention, labels, country), country))
+        placeness = _placeness(mention, labels, country)
+        if (
+            sized
+            and placeness < Placeness.LIKELY
+            and size(sentence, mention) != Size.UNSAID
+            and _placeness(mention, set(), country) is not Placeness.NOT_A_PLACE
+        ):
+            placeness = Placeness.LIKELY
+        judged.append(Candidate(mention, placeness, country))
     return judged
 
 
@@ -119,10 +175,15 @@ def _placeness(mention: Mention, labels: set[str], country: bool) -> Placeness:
     return Placeness.LIKELY if mention.only_place else Placeness.UNKNOWN
 
 
-def choose_place(picked: Mention | None, candidates: Sequence[Candidate]) -> Mention | None:
+def choose_place(
+    picked: Mention | None,
+    candidates: Sequence[Candidate],
+    sentence: str | None = None,
+) -> Mention | None:
     """The event's location: the model's pick when it is a place, or the sentence's most
     place-like candidate instead (the first of the best); a town before its country; none when
-    the model gave none."""
+    the model gave none. With ``sentence`` (extract.v10's ``most_specific_place``), a village
+    or town the sentence names before the district, county or province the model picked."""
     if picked is None:
         return None  # the model saw no place: none is guessed
     pick = next((c for c in candidates if c.mention is picked), None)
@@ -130,6 +191,12 @@ def choose_place(picked: Mention | None, candidates: Sequence[Candidate]) -> Men
     if pick is not None and pick.placeness >= Placeness.LIKELY:
         if pick.country and specific:
             return _best(specific).mention
+        picked_size = size(sentence, pick.mention) if sentence is not None else Size.UNSAID
+        if sentence is not None and not pick.country and picked_size < Size.UNSAID:
+            sized = [(size(sentence, c.mention), c) for c in specific]
+            smaller = [c for s, c in sized if s > picked_size]
+            if smaller:
+                return _best(smaller).mention
         return pick.mention
     if specific:
         return _best(specific).mention

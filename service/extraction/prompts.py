@@ -138,6 +138,7 @@ class PromptFile(BaseModel):
             "places_are_places",
             "model_addressed",
             "sides_are_actors",
+            "most_specific_place",
         ]
     ] = []
 
