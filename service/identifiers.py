@@ -1,9 +1,9 @@
 """ACLED-style public ids of events: ``event_id_cnty`` is the country's ISO 3166-1 alpha-3 code and
 the event's stable id ("SYR1234"), "XXX" while the country is not known.
 
-Until events are geocoded the country is the article's home country (the one it names most,
-service/extraction/actor_types.py), fixed when the stable id is first given, so the public id
-never changes either.
+The country is the event's own as geocoded (service/geo), else the article's home country
+(geocoded, else the one it names most, service/extraction/actor_types.py); it is fixed when the
+stable id is first given, so the public id never changes either.
 """
 
 from __future__ import annotations

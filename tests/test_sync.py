@@ -185,3 +185,37 @@ async def test_updated_since_and_deleted_reject_bad_times(client: AsyncTestClien
         answer = await client.get(url)
         assert answer.status_code == 400, url
     assert (await client.get("/events.csv?updated_since=2030-01-01T00:00:00Z")).status_code == 200
+
+
+SOMALIA = (
+    "Published: Mon, March 03, 2025\n"
+    "Al-Shabaab militants attacked a base in Baidoa on Sunday, killing three soldiers.\n"
+    "Hours later militants shelled Kismayo, Somalia's southern port.\n"
+)
+
+
+def somalia_script(sentence: str, attempt: int) -> Answer:
+    if sentence.startswith("Al-Shabaab"):
+        return facts(events=[event("Armed clash", location="Baidoa")], figures=["killed"])
+    if sentence.startswith("Hours later"):
+        return facts(events=[event("Shelling/artillery/missile attack", location="Kismayo")])
+    return facts()
+
+
+async def test_event_id_cnty_is_the_geocoded_country(tmp_path: Any) -> None:
+    """Somalia is no country the article's own name count knows: the gazetteer gives SOM."""
+    from service.app import create_app
+    from tests.conftest import make_settings
+
+    http = FakeLLM(script=somalia_script).client()
+    app = create_app(make_settings(tmp_path), llm_http_client=http)
+    async with AsyncTestClient(app=app) as client:
+        posted = await client.post("/articles?wait=10", json={"text": SOMALIA})
+        assert posted.json()["run"]["status"] == "succeeded", posted.text
+        events = await all_items(client, "/events")
+    await http.aclose()
+    assert article_iso3(SOMALIA) is None
+    assert {e["location"]: e["event_id_cnty"][:3] for e in events} == {
+        "Baidoa": "SOM",
+        "Kismayo": "SOM",
+    }

@@ -76,10 +76,14 @@ class Identities:
         # become the served run: it is matched for its ids but retires nothing.
         self.current = self.previous is None or run_id > self.previous
 
-    def assign_events(self, events: list[Event]) -> None:
+    def assign_events(
+        self, events: list[Event], countries: Sequence[str | None] | None = None
+    ) -> None:
+        """``countries``: each event's geocoded ISO3, which a new stable id keeps for good
+        (the article's country where it is None)."""
         new = [event_key(i, e) for i, e in enumerate(events)]
         old = _old_rows(self.session, Event, self.previous) if self.previous else []
-        self._assign(RecordKind.EVENT, events, new, old)
+        self._assign(RecordKind.EVENT, events, new, old, countries)
 
     def assign_figures(self, figures: list[Figure]) -> None:
         new = [figure_key(i, f) for i, f in enumerate(figures)]
@@ -92,18 +96,20 @@ class Identities:
         rows: Sequence[Event | Figure],
         new: list[Keyed],
         old: list[Keyed],
+        countries: Sequence[str | None] | None = None,
     ) -> None:
         pairs = match(new, old)
         fresh: list[tuple[Event | Figure, StableRecord]] = []
-        for keyed, row in zip(new, rows, strict=True):
+        for n, (keyed, row) in enumerate(zip(new, rows, strict=True)):
             if keyed.key in pairs:
                 row.stable_id = pairs[keyed.key]
                 continue
+            country = countries[n] if countries is not None and n < len(countries) else None
             record = StableRecord(
                 kind=kind.value,
                 article_id=self.article_id,
                 origin_id=0,
-                country_iso3=self.iso3,
+                country_iso3=country or self.iso3,
                 created_at=self.now,
                 updated_at=self.now,
             )

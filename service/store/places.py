@@ -35,6 +35,14 @@ def geocode_article(text: str, locations: Sequence[str | None]) -> Geocoded | No
         return None
 
 
+def home_iso3(home: str | None) -> str | None:
+    """The ISO3 code of the article's home country (``home``: its ISO2 code)."""
+    if home is None:
+        return None
+    country = gazetteer().countries.get(home)
+    return country.iso3 if country is not None else None
+
+
 def write_places(
     session: Session, article_id: int, run_id: int, events: Sequence[Event], found: Geocoded
 ) -> None:

@@ -15,7 +15,7 @@ from service.identifiers import article_iso3
 from service.resolution.actors import ActorResolver
 from service.store.actor_links import KnownActors, link_run_actors
 from service.store.identity import Identities, retire_article
-from service.store.places import geocode_article, write_places
+from service.store.places import Geocoded, geocode_article, home_iso3, write_places
 from service.store.runs import Accounting, Claim, account, held_run, release
 from service.store.tables import (
     Actor,
@@ -73,7 +73,9 @@ class RecordWrites:
             article_id = run.article_id
             article = session.get(Article, article_id)
             assert article is not None
-            identities = Identities(session, run_id, article_id, article_iso3(article.text))
+            identities = Identities(
+                session, run_id, article_id, _home_iso3(found) or article_iso3(article.text)
+            )
             actors = [
                 Actor(run_id=run_id, article_id=article_id, **a.model_dump(mode="json"))
                 for a in extraction.actors
@@ -88,7 +90,7 @@ class RecordWrites:
                 data["sub_event_type"] = record.sub_event_type.value
                 data["date_precision"] = record.date_precision.value
                 events.append(Event(run_id=run_id, article_id=article_id, **data))
-            identities.assign_events(events)
+            identities.assign_events(events, _event_iso3s(found, len(events)))
             session.add_all(events)
             session.flush()
             identities.set_origins(events)
@@ -181,3 +183,14 @@ class RecordWrites:
             session.commit()
         for canonical_id in generic_ids:
             self.known_actors.actors.pop(canonical_id, None)
+
+
+def _home_iso3(found: Geocoded | None) -> str | None:
+    return home_iso3(found[0]) if found is not None else None
+
+
+def _event_iso3s(found: Geocoded | None, count: int) -> list[str | None]:
+    """Each event's country as geocoded (its ``event_id_cnty`` prefix), None where unknown."""
+    if found is None:
+        return [None] * count
+    return [place.country_iso3 if place is not None else None for place in found[1]]
