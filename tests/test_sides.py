@@ -127,7 +127,7 @@ def test_v10_is_v9_with_two_rules_more() -> None:
         v9.answer,
         v9.pipeline,
     )
-    assert v10.rules == v9.rules | {"sides_are_actors", "most_specific_place"}
+    assert v10.rules == v9.rules | {"sides_are_actors", "most_specific_place", "article_aliases"}
 
 
 def test_v10_end_to_end(tmp_path: Path) -> None:

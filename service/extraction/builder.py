@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from service.extraction.actor_types import home_country, rule_type
+from service.extraction.aliases import alias_groups, canonical
 from service.extraction.confidence import AnswerProbabilities, Calibration, Kind, combine
 from service.extraction.dates import find_date_expressions, resolve_date
 from service.extraction.drafts import (
@@ -150,12 +151,15 @@ class RecordBuilder:
         self._events: list[_PendingEvent] = []
         self._figures: list[tuple[int, dict[str, Any]]] = []  # (sentence, record fields)
         self.home = home_country(text)  # the country the article names most
+        # extract.v10: the names that stand for another name of the same actor in this article
+        self._aliases = alias_groups(text) if "article_aliases" in rules else {}
 
     def _actor(
         self, sentence: Sentence, mention: Mention, actor_type: ActorType | None = None
     ) -> int:
         """The article's actor for a mention; the first type the model gives it sticks."""
         key = name_key(mention.text)
+        key = canonical(self._aliases, key)
         if key not in self._actor_index:
             start = sentence.start + mention.start
             self._actors.append(

@@ -139,6 +139,7 @@ class PromptFile(BaseModel):
             "model_addressed",
             "sides_are_actors",
             "most_specific_place",
+            "article_aliases",
         ]
     ] = []
 
