@@ -135,3 +135,10 @@ def _specific(sentence: str, picked: str) -> str | None:
 )
 def test_the_most_specific_place(sentence: str, picked: str, expected: str) -> None:
     assert _specific(sentence, picked) == expected
+
+
+def test_a_size_word_before_of_belongs_to_the_name_after_it() -> None:
+    sentence = "Airstrikes pounded the Syrian city of Douma near the capital, Damascus."
+    assert _specific(sentence, "Douma") == "Douma"
+    judged = {c.mention.text: c for c in judge(sentence, _places(sentence), sized=True)}
+    assert judged["Syrian"].placeness < Placeness.LIKELY

@@ -160,3 +160,22 @@ def test_v10_end_to_end(tmp_path: Path) -> None:
         assert sorted((names[a["actor_id"]], a["role"]) for a in found["actors"]) == sorted(
             expected
         )
+
+
+def test_names_completed_only_with_their_own_force() -> None:
+    # "and rebels" is another actor, and a name with its force word is whole already
+    sentence = "Syrian government forces and rebels traded fire near Harasta."
+    assert _settle(sentence, ["Syrian government forces"], []) == (
+        ["Syrian government forces"],
+        [],
+    )
+
+
+def test_an_armed_group_spacy_calls_a_person_stays() -> None:
+    sentence = "Jaysh al-Islam resumed attacks against Syrian forces in Douma."
+    assert _settle(sentence, ["Jaysh al-Islam"], ["Syrian forces"]) == (
+        ["Jaysh al-Islam"],
+        ["Syrian forces"],
+    )
+    sentence = "UN spokesman Stephane Dujarric condemned the shelling of Kramatorsk."
+    assert _settle(sentence, ["Stephane Dujarric"], []) == ([], [])

@@ -122,12 +122,16 @@ class _PendingEvent:
     # (actor, role) -> the model's probability of that side
     refs: dict[tuple[int, ActorRole], float | None] = field(default_factory=dict)
     probability: float | None = None
+    # the names the model gave as sides, before sides_are_actors: whether a sentence is a
+    # detail of the event before it is judged on them, as it was before that rule
+    picked: set[str] = field(default_factory=set)
 
     def join(self, other: _PendingEvent) -> None:
         """Take in another report of the same occurrence."""
         for ref, p in other.refs.items():
             self.refs[ref] = combine((self.refs.get(ref), p)) if ref in self.refs else p
         self.probability = combine((self.probability, other.probability))
+        self.picked |= other.picked
 
 
 class RecordBuilder:
@@ -279,6 +283,7 @@ class RecordBuilder:
                         p = chance.side(position, key, column, n)
                         picked[-1].append(Side(mention, actor_type, p))
             by, against = picked
+            pending.picked = {name_key(side.mention.text) for side in (*by, *against)}
             if "sides_are_actors" in self.rules:
                 by, against = settle_sides(sentence.text, by, against)
             for chosen, role in ((by, ActorRole.PERPETRATOR), (against, ActorRole.TARGET)):
@@ -454,6 +459,8 @@ class RecordBuilder:
             return False  # a place of its own
         if _ANOTHER.search(record["evidence"]) is not None:
             return False
+        if "sides_are_actors" in self.rules:
+            return pending.picked <= previous.picked
         sides = {actor for actor, _ in previous.refs}
         return all(actor in sides for actor, _ in pending.refs)
 

@@ -142,6 +142,7 @@ def judge(sentence: str, places: Sequence[Mention], sized: bool = False) -> list
             sized
             and placeness < Placeness.LIKELY
             and size(sentence, mention) != Size.UNSAID
+            and ("NORP" not in labels or mention.only_place)  # "the Syrian city of Douma"
             and _placeness(mention, set(), country) is not Placeness.NOT_A_PLACE
         ):
             placeness = Placeness.LIKELY

@@ -9,7 +9,8 @@ two. Code checks each pick against what the sentence's words and parse say:
   country written after "in", "near", "across" (a country that acts, "Russia launched", stays);
 - civilian victims are counted by figures, not listed as actors (the labelling guide,
   ``evals/README.md``);
-- a person is not an armed group ("North Darfur Governor Al-Hafiz Bakhit" said it);
+- a person with a title is not an armed group ("North Darfur Governor Al-Hafiz Bakhit" said
+  it, "UN spokesman Stephane Dujarric");
 - a possessive names what follows it: "Sudan's" with "army" after it is "Sudan's army", and
   "Suspected Islamist" before "militants" is "Suspected Islamist militants"; a possessive that
   names nothing is dropped;
@@ -47,19 +48,22 @@ _VICTIMS = re.compile(
 )
 # The kind of force a name or possessive stands before ("Sudan's army", "Islamist militants").
 _FORCE_AFTER = re.compile(
-    r"^(?P<possessive>['\u2019]s?)?(?:\s+[a-z][\w\-]*)?\s+(?:army|military|forces|troops"
+    r"^(?P<possessive>['\u2019]s?)?(?:\s+(?!(?:and|or|of|the|in|on|at|by|with|to|from|against"
+    r"|as|for|nor|but)\b)[a-z][\w\-]*)?\s+(?:army|military|forces|troops"
     r"|soldiers|police|militants|fighters|rebels|gunmen|insurgents|jihadists|militias?"
     r"|government|authorities|navy|air force|paramilitaries|guards|security forces)\b"
 )
 _POSSESSIVE = re.compile(r"['\u2019]s?$")
 # A title before a person's name: the person speaks or commands, the group acts.
-_TITLED_PERSON = re.compile(
+_TITLE = (
     r"\b(?:governor|minister|president|prime minister|spokes(?:man|woman|person)|mayor"
     r"|commander|general|gen\.|colonel|col\.|lieutenant|major|captain|chief|official|envoy"
-    r"|ambassador|senator|deputy|sheikh|imam|bishop|dr\.|mr\.|mrs\.|ms\.)\s+[A-Z][\w\-'\u2019]+"
-    r"(?:\s+[A-Z][\w\-'\u2019]+)*$",
-    re.IGNORECASE,
+    r"|ambassador|senator|deputy|sheikh|imam|bishop|dr\.|mr\.|mrs\.|ms\.)"
 )
+_TITLED_PERSON = re.compile(
+    rf"{_TITLE}\s+[A-Z][\w\-'\u2019]+(?:\s+[A-Z][\w\-'\u2019]+)*$", re.IGNORECASE
+)
+_TITLE_BEFORE = re.compile(rf"{_TITLE}\s+$", re.IGNORECASE)
 _FORCE_WORD = re.compile(
     r"\b(?:forces|army|military|troops|soldiers|police|militants|fighters|rebels|gunmen"
     r"|group|front|brigades?|militias?|movement|party|government|ministry|council|guards?"
@@ -132,7 +136,8 @@ def _actors(sentence: str, doc: Doc, sides: Sequence[Side], filed_from: int) -> 
 def _completed(sentence: str, mention: Mention) -> Mention | None:
     """The name with the force it qualifies ("Sudan's army"); None for a possessive alone."""
     after = _FORCE_AFTER.match(sentence[mention.end :])
-    if after is not None and mention.text[:1].isupper():
+    complete = mention.text[:1].isupper() and not _FORCE_WORD.search(mention.text)
+    if after is not None and complete:
         end = mention.end + after.end()
         return Mention(mention.start, end, sentence[mention.start : end])
     if _POSSESSIVE.search(mention.text):
@@ -144,12 +149,10 @@ def _is_actor(sentence: str, doc: Doc, mention: Mention, filed_from: int) -> boo
     text = mention.text.strip()
     if mention.start < filed_from or _VICTIMS.match(text):
         return False
-    if _TITLED_PERSON.search(text) and not _FORCE_WORD.search(text):
-        return False
-    labels = _labels(doc, mention)
-    if "PERSON" in labels and not _FORCE_WORD.search(text) and len(text.split()) > 1:
-        return False
-    return not _is_place(sentence, mention, labels)
+    titled = _TITLED_PERSON.search(text) or _TITLE_BEFORE.search(sentence[: mention.start])
+    if titled and not _FORCE_WORD.search(text):
+        return False  # spaCy's PERSON alone is no sign: it calls many armed groups people
+    return not _is_place(sentence, mention, _labels(doc, mention))
 
 
 def _is_place(sentence: str, mention: Mention, labels: set[str]) -> bool:
