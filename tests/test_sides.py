@@ -179,3 +179,13 @@ def test_an_armed_group_spacy_calls_a_person_stays() -> None:
     )
     sentence = "UN spokesman Stephane Dujarric condemned the shelling of Kramatorsk."
     assert _settle(sentence, ["Stephane Dujarric"], []) == ([], [])
+
+
+def test_a_passive_that_is_no_violence_says_nothing() -> None:
+    sentence = "Regime forces were locked in violent clashes with Jaish al-Islam rebels."
+    assert _settle(sentence, ["Regime forces"], ["Jaish al-Islam"]) == (
+        ["Regime forces"],
+        ["Jaish al-Islam rebels"],
+    )
+    sentence = "Troops assaulted Douma, held by Jaysh al-Islam since 2013."
+    assert _settle(sentence, ["Troops"], ["Jaysh al-Islam"]) == (["Troops"], ["Jaysh al-Islam"])

@@ -87,6 +87,15 @@ _ATTACK_NOUNS = frozenset(
     abduction kidnapping massacre""".split()
 )
 
+# Verbs of violence: the passive of one says who was hit ("were ambushed by gunmen"), the
+# passive of another does not ("were locked in clashes with", "held by Jaysh al-Islam").
+_VIOLENT = re.compile(
+    r"^(?:kill|wound|injur|attack|ambush|target|struck|strik|hit|shell|bomb|captur|abduct"
+    r"|kidnap|arrest|besieg|shot|shoot|raid|overr|repel|repuls|massacr|execut|behead|seiz"
+    r"|detain|fired|pound|assault|storm|slain|slaughter|murder|rap|beat|tortur|burn|loot"
+    r"|overrun|push|drive|driven|rout|defeat|destroy|damag|blown|explod|gun)",
+)
+
 Grammar = Literal["acted", "hit"]
 
 
@@ -178,11 +187,11 @@ def _grammar(doc: Doc, mention: Mention) -> Grammar | None:
     while token.dep_ in ("compound", "conj", "appos") and token.head is not token:
         token = token.head
     if token.dep_ == "nsubjpass":
-        return "hit"
+        return "hit" if _VIOLENT.match(token.head.lower_) else None
     if token.dep_ == "pobj" and token.head.lower_ == "by":
         by = token.head
         if by.dep_ == "agent":
-            return "acted"
+            return "acted" if _VIOLENT.match(by.head.lower_) else None
         if by.head.pos_ == "NOUN" and by.head.lower_ in _ATTACK_NOUNS:
             return "acted"
     return None
