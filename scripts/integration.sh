@@ -34,7 +34,8 @@ ready
 
 export CONFLICT_IT_BASE_URL="http://127.0.0.1:$port"
 "$uv" run --frozen --no-sync pytest -W error -q -m integration tests/integration
-command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+command -v chromium >/dev/null && command -v chromedriver >/dev/null \
+  || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null)
 "$uv" run --frozen --no-sync pytest -W error -q -m browser tests/browser
 "$uv" run --frozen --no-sync python -m evals --base-url "$CONFLICT_IT_BASE_URL" --sets seeds \
   --out "${EVAL_OUT:-$work/evals}" --wait 1800

@@ -29,6 +29,7 @@ from service.api.errors import EXCEPTION_HANDLERS
 from service.api.exports import ExportController
 from service.api.health import HealthController
 from service.api.keys import ApiKeyController
+from service.api.map import MapController
 from service.api.metrics import MetricsController
 from service.api.params import strict_integers
 from service.api.records import (
@@ -216,6 +217,7 @@ def create_app(
             ),
             ApiKeyController,
             ArticleViewController,
+            MapController,
             RunController,
             EventController,
             ActorController,

@@ -156,8 +156,10 @@ class Queries:
             found = self._figures(session, FigureFilter(), 0, None, only=ids)
         return {f.id: f for f in found.items}
 
-    def figures_of_events(self, event_ids: list[int], category: str) -> list[FigureRead]:
-        """The figures of ``category`` tied to these events (of whichever run)."""
+    def figures_of_events(
+        self, event_ids: list[int], category: str | None = None
+    ) -> list[FigureRead]:
+        """The figures (of ``category``) tied to these events (of whichever run)."""
         with Session(self.engine) as session:
             f = FigureFilter(category=category)
             return self._figures(session, f, 0, None, of_events=event_ids).items

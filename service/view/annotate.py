@@ -1,9 +1,11 @@
 """The annotated article page: the text with every event, actor and figure marked at its offsets.
 
 Pure rendering, ``ArticleRead`` in, one self-contained HTML document out (inline CSS and JS from
-``page.html``). Spans may nest or cross, so the text is cut at every span boundary and the marks
-are opened and closed around the pieces; a span cut by a crossing one continues in further
-fragments, of which only the first carries ``data-kind``/``data-id`` (one per record).
+``page.html``, with the map's script and style from ``map.js``/``map.css``), with a small map of
+the article's geocoded events (``worldmap.py``). Spans may nest or cross, so the text is cut at
+every span boundary and the marks are opened and closed around the pieces; a span cut by a
+crossing one continues in further fragments, of which only the first carries
+``data-kind``/``data-id`` (one per record).
 """
 
 from __future__ import annotations
@@ -18,8 +20,17 @@ from string import Template
 
 from pydantic import BaseModel
 
-from service.store.read_models import ActorRead, ArticleRead, EventRead, FigureRead, RunRead
+from service.exports import figures_by_event
+from service.store.read_models import (
+    ActorRead,
+    ArticleRead,
+    EventRead,
+    FigureRead,
+    PlaceRead,
+    RunRead,
+)
 from service.store.tables import RunStatus
+from service.view.worldmap import event_points, render_map
 
 KINDS = ("event", "figure", "actor")  # outermost first when spans start together
 _LABEL = {"event": "Event", "figure": "Figure", "actor": "Actor"}
@@ -63,7 +74,30 @@ def render_article(article: ArticleRead) -> str:
         legend=_legend(spans),
         notice=_notice(article, shown),
         annotated=annotate(article.text, spans),
-        records="\n".join(_record_card(s) for s in spans),
+        records="\n".join(record_card(s) for s in spans),
+        map=_article_map(article) if shown is not None else "",
+    )
+
+
+def _article_map(article: ArticleRead) -> str:
+    """A small map of the shown run's geocoded events; click a point for its record."""
+    points = event_points(article.events, figures_by_event(article.figures))
+    if not points:
+        return '<p class="hint map-none">No geocoded events to map.</p>'
+    drawn = f"{len(points)} of {len(article.events)} events"
+    return map_figure(
+        render_map(points, aspect=1.6, assumed_px=326, label=f"Map of {drawn}"),
+        f"Events on the map: {drawn} have a place.",
+    )
+
+
+def map_figure(svg: str, caption: str) -> str:
+    """The map with its two views' buttons and a caption (escaped here)."""
+    return (
+        f'<figure class="map">{svg}<figcaption><span>{_e(caption)}</span>'
+        '<span class="map-views"><button type="button" data-view="fit" aria-pressed="true">'
+        'Fit events</button><button type="button" data-view="world" aria-pressed="false">'
+        "Whole world</button></span></figcaption></figure>"
     )
 
 
@@ -127,17 +161,16 @@ def _spans(article: ArticleRead) -> list[Span]:
         ("figure", article.figures),
     )
     return [
-        Span(
-            kind,
-            record.id,
-            record.start,
-            record.end,
-            _fields(record),
-            record.review.value if isinstance(record, EventRead) else None,
-        )
+        event_span(record)
+        if isinstance(record, EventRead)
+        else Span(kind, record.id, record.start, record.end, _fields(record))
         for kind, items in records
         for record in items
     ]
+
+
+def event_span(event: EventRead) -> Span:
+    return Span("event", event.id, event.start, event.end, _fields(event), event.review.value)
 
 
 _SCORES = ("confidence", "model_probability")
@@ -154,6 +187,7 @@ def _fields(record: BaseModel) -> tuple[tuple[str, str], ...]:
         ]
         for name, model_value in record.model_dump(mode="json")["model_values"].items():
             data[name] = f"{_value(data.get(name))} (corrected; model: {_value(model_value)})"
+        data["place"] = _place(record.place)
         data["review"] = record.review.value + (
             f" ({record.verdict.who}: {record.verdict.note})"
             if record.verdict and record.verdict.note
@@ -162,6 +196,23 @@ def _fields(record: BaseModel) -> tuple[tuple[str, str], ...]:
     scores = [(name, _probability(data.pop(name, None))) for name in _SCORES]
     grounding = [(name, data.pop(name)) for name in _GROUNDING]
     return tuple((name, _value(value)) for name, value in [*data.items(), *scores, *grounding])
+
+
+_PRECISION = {1: "the town", 2: "near a town, or part of a region", 3: "a region or the country"}
+
+
+def _place(place: PlaceRead | None) -> str | None:
+    """Where the gazetteer put the event: name, admin1, country, precision and coordinates."""
+    if place is None:
+        return None
+    names = [place.name, place.admin2, place.admin1, place.country]
+    where = ", ".join(dict.fromkeys(n for n in names if n))
+    precision = _PRECISION.get(place.geo_precision, "")
+    return (
+        f"{where} ({place.country_iso3}); geo precision {place.geo_precision}"
+        + (f" ({precision})" if precision else "")
+        + f"; {place.latitude:.4f}, {place.longitude:.4f}"
+    )
 
 
 def _probability(value: object) -> object:
@@ -239,12 +290,13 @@ def _notice(article: ArticleRead, shown: RunRead | None) -> str:
     return f'<p class="notice" role="status">{_e(message)}</p>'
 
 
-def _record_card(span: Span) -> str:
+def record_card(span: Span, *, extra: str = "", review: bool = True) -> str:
+    """A record's panel card, hidden until picked. ``extra``: further rows, already HTML."""
     rows = "".join(f"<dt>{_e(name)}</dt><dd>{_e(value)}</dd>" for name, value in span.fields)
     return (
         f'<section class="record" id="rec-{span.ref}" hidden>'
         f'<h3><span class="swatch hl-{span.kind}"></span>{_LABEL[span.kind]} {span.id}</h3>'
-        f"<dl>{rows}</dl>{_review_box(span)}</section>"
+        f"<dl>{rows}{extra}</dl>{_review_box(span) if review else ''}</section>"
     )
 
 
@@ -272,4 +324,14 @@ def page_template() -> str:
 
 @cache
 def _page() -> Template:
-    return Template(files("service.view").joinpath("page.html").read_text(encoding="utf-8"))
+    return load_template("page.html")
+
+
+def load_template(name: str) -> Template:
+    """A page of this package with the map's stylesheet and script put in its inline ones
+    (where ``/* map.css */`` and ``/* map.js */`` stand): one hash each for the page's CSP."""
+    folder = files("service.view")
+    text = folder.joinpath(name).read_text(encoding="utf-8")
+    for part in ("map.css", "map.js"):
+        text = text.replace(f"/* {part} */", folder.joinpath(part).read_text(encoding="utf-8"))
+    return Template(text)
