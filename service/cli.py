@@ -516,6 +516,12 @@ FILTERS: dict[Kind, set[str]] = {
         "date_from",
         "date_to",
         "min_confidence",
+        "country",
+        "iso",
+        "admin1",
+        "bbox",
+        "fatalities_min",
+        "inter",
     },
     Kind.actors: {"name", "actor_type", "article_id", "generic"},
     Kind.actor_mentions: {"article_id", "run_id", "name", "actor_type", "min_confidence"},
@@ -552,6 +558,18 @@ def export(
     reported_by: Annotated[str | None, typer.Option(help="events, figures")] = None,
     date_from: Annotated[str | None, typer.Option(help="events: ISO date")] = None,
     date_to: Annotated[str | None, typer.Option(help="events: ISO date")] = None,
+    country: Annotated[str | None, typer.Option(help="events: country of the place")] = None,
+    iso: Annotated[str | None, typer.Option(help="events: ISO country code (SY, SYR, 760)")] = None,
+    admin1: Annotated[str | None, typer.Option(help="events: admin1 region of the place")] = None,
+    bbox: Annotated[
+        str | None, typer.Option(help="events: min_lon,min_lat,max_lon,max_lat")
+    ] = None,
+    fatalities_min: Annotated[
+        int | None, typer.Option(min=0, help="events: ACLED fatalities at least")
+    ] = None,
+    inter: Annotated[
+        int | None, typer.Option(min=1, max=8, help="events: an actor of this ACLED inter code")
+    ] = None,
     name: Annotated[str | None, typer.Option(help="actors, actor-mentions")] = None,
     actor_type: Annotated[str | None, typer.Option(help="actors, actor-mentions")] = None,
     generic: Annotated[bool | None, typer.Option("--generic/--named", help="actors")] = None,
@@ -580,6 +598,12 @@ def export(
             "reported_by": reported_by,
             "date_from": date_from,
             "date_to": date_to,
+            "country": country,
+            "iso": iso,
+            "admin1": admin1,
+            "bbox": bbox,
+            "fatalities_min": fatalities_min,
+            "inter": inter,
             "name": name,
             "actor_type": actor_type,
             "generic": generic,

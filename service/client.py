@@ -241,6 +241,12 @@ class EventFilters(TypedDict, total=False):
     date_from: dt.date | str | None
     date_to: dt.date | str | None
     min_confidence: float | None
+    country: str | None  # of the event's place, by name
+    iso: str | None  # ISO 3166-1 alpha-2, alpha-3 or numeric
+    admin1: str | None
+    bbox: str | None  # "min_lon,min_lat,max_lon,max_lat"
+    fatalities_min: int | None
+    inter: int | None  # ACLED inter code 1-8 on either side
 
 
 class ActorFilters(TypedDict, total=False):

@@ -1,21 +1,25 @@
-"""Bulk exports of stored records: an ACLED-like events CSV and JSON Lines of the read models.
+"""Bulk exports of stored records: events as ACLED's CSV columns (then this project's) and as
+GeoJSON, and JSON Lines of the read models.
 
 Row building is pure; the generators page through the store ``PAGE_SIZE`` records at a time and
-yield one text chunk per page, holding one page of records at a time (the events CSV also keeps
-the source and URL of each article it has met).
+yield one text chunk per page, holding one page of records at a time (the events exports also
+keep the source and URL of each article they have met).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from service.extraction.taxonomy import ActorRole, FigureCategory
+from service import acled
+from service.extraction.taxonomy import ActorRole, ActorType, FigureCategory
+from service.geo.countries import countries
 from service.store.filters import (
     ActorFilter,
     CanonicalActorFilter,
@@ -35,18 +39,43 @@ M = TypeVar("M", bound=BaseModel)
 
 PAGE_SIZE = 500
 
-EVENT_CSV_COLUMNS = (
-    "event_id",
+# ACLED's columns in ACLED's order (2023 codebook), then this project's.
+ACLED_COLUMNS = (
+    "event_id_cnty",
     "event_date",
-    "date_precision",
+    "year",
+    "time_precision",
+    "disorder_type",
     "event_type",
     "sub_event_type",
     "actor1",
+    "assoc_actor_1",
+    "inter1",
     "actor2",
+    "assoc_actor_2",
+    "inter2",
+    "interaction",
+    "civilian_targeting",
+    "iso",
+    "region",
+    "country",
+    "admin1",
+    "admin2",
+    "admin3",
     "location",
-    "fatalities",
+    "latitude",
+    "longitude",
+    "geo_precision",
     "source",
+    "source_scale",
     "notes",
+    "fatalities",
+    "tags",
+    "timestamp",
+)
+PROJECT_COLUMNS = (
+    "fatality_figure_ids",
+    "event_id",
     "article_id",
     "article_url",
     "run_id",
@@ -57,11 +86,12 @@ EVENT_CSV_COLUMNS = (
     "evidence_start",
     "evidence_end",
     # Sync and review (README "Keeping a copy in sync", "Review").
-    "event_id_cnty",
     "stable_id",
     "updated_at",
     "review",
+    "date_precision",
 )
+EVENT_CSV_COLUMNS = ACLED_COLUMNS + PROJECT_COLUMNS
 
 CsvRow = dict[str, str | int | float | None]
 
@@ -74,35 +104,95 @@ class ArticleMeta:
     url: str | None
 
 
-def fatalities(figures: Iterable[FigureRead]) -> int | None:
-    """The conservative count: the lowest ``low`` among "killed" figures, None without one.
+def fatalities(figures: Iterable[FigureRead]) -> tuple[int, list[int]]:
+    """ACLED's count: the lowest ``low`` among "killed" figures (a vague "dozens" is stored as
+    12, "several" as 3), 0 without one; and the ids of the figures it came from.
 
     Figures with no lower bound ("up to 10") give no count.
     """
-    lows = [f.low for f in figures if f.category == FigureCategory.KILLED and f.low is not None]
-    return min(lows, default=None)
+    killed = [f for f in figures if f.category == FigureCategory.KILLED and f.low is not None]
+    if not killed:
+        return 0, []
+    lowest = min(f.low for f in killed if f.low is not None)
+    return lowest, [f.id for f in killed if f.low == lowest]
 
 
-def _actors(event: EventRead, role: ActorRole) -> str:
-    """The canonical names (as ACLED rows name actors), in the article's order, once each."""
-    names = (a.canonical_name or a.name for a in event.actors if a.role == role)
-    return "; ".join(dict.fromkeys(names))
+@dataclass(frozen=True, slots=True)
+class Side:
+    """One side of an event as ACLED writes it: the main actor, the others associated with it,
+    and the main actor's inter code."""
+
+    actor: str = ""
+    associated: str = ""
+    inter: int | None = None
+
+    @property
+    def named(self) -> bool:
+        return bool(self.actor)
+
+
+def side(event: EventRead, role: ActorRole) -> Side:
+    """The first actor in ``role`` (canonical names, as ACLED rows name actors) and the others,
+    in the article's order, once each."""
+    linked = [a for a in event.actors if a.role == role]
+    if not linked:
+        return Side()
+    names = list(dict.fromkeys(a.canonical_name or a.name for a in linked))
+    return Side(
+        actor=names[0],
+        associated="; ".join(names[1:]),
+        inter=acled.inter_code(linked[0].actor_type),
+    )
+
+
+def civilian_targeting(event: EventRead) -> str | None:
+    targets = (a for a in event.actors if a.role == ActorRole.TARGET)
+    return (
+        acled.CIVILIAN_TARGETING
+        if any(a.actor_type == ActorType.CIVILIANS for a in targets)
+        else None
+    )
 
 
 def event_row(event: EventRead, figures: Iterable[FigureRead], article: ArticleMeta) -> CsvRow:
     """One CSV row; ``figures`` are the figures linked to this event."""
+    actor1, actor2 = side(event, ActorRole.PERPETRATOR), side(event, ActorRole.TARGET)
+    killed, figure_ids = fatalities(figures)
+    place = event.place
     return {
-        "event_id": event.id,
+        "event_id_cnty": event.event_id_cnty,
         "event_date": event.date.isoformat() if event.date else None,
-        "date_precision": event.date_precision,
+        "year": event.date.year if event.date else None,
+        "time_precision": acled.time_precision(event.date_precision),
+        "disorder_type": acled.disorder_type(event.sub_event_type),
         "event_type": event.event_type,
         "sub_event_type": event.sub_event_type,
-        "actor1": _actors(event, ActorRole.PERPETRATOR),
-        "actor2": _actors(event, ActorRole.TARGET),
+        "actor1": actor1.actor,
+        "assoc_actor_1": actor1.associated,
+        "inter1": actor1.inter,
+        "actor2": actor2.actor,
+        "assoc_actor_2": actor2.associated,
+        "inter2": actor2.inter,
+        "interaction": acled.interaction(actor1.inter, actor2.inter, actor2=actor2.named),
+        "civilian_targeting": civilian_targeting(event),
+        "iso": place.iso if place else None,
+        "region": countries().region(place.country_iso2) if place else None,
+        "country": place.country if place else None,
+        "admin1": place.admin1 if place else None,
+        "admin2": place.admin2 if place else None,
+        "admin3": None,
         "location": event.location,
-        "fatalities": fatalities(figures),
+        "latitude": place.latitude if place else None,
+        "longitude": place.longitude if place else None,
+        "geo_precision": place.geo_precision if place else None,
         "source": event.reported_by or article.source,
+        "source_scale": None,
         "notes": event.summary,
+        "fatalities": killed,
+        "tags": None,
+        "timestamp": int(event.updated_at.timestamp()),
+        "fatality_figure_ids": "; ".join(str(i) for i in figure_ids),
+        "event_id": event.id,
         "article_id": event.article_id,
         "article_url": article.url,
         "run_id": event.provenance.run_id,
@@ -112,10 +202,10 @@ def event_row(event: EventRead, figures: Iterable[FigureRead], article: ArticleM
         "confidence": event.confidence,
         "evidence_start": event.start,
         "evidence_end": event.end,
-        "event_id_cnty": event.event_id_cnty,
         "stable_id": event.stable_id,
         "updated_at": event.updated_at.isoformat().replace("+00:00", "Z"),
         "review": event.review.value,
+        "date_precision": event.date_precision,
     }
 
 
@@ -168,10 +258,12 @@ def figure_pages(store: Store, filters: FigureFilter) -> Iterator[Window[FigureR
     return all_pages(lambda after: store.list_figures(filters, after, PAGE_SIZE))
 
 
-def jsonl(pages: Iterable[Window[Any]]) -> Iterator[str]:
+def jsonl(pages: Iterable[Window[Any]], fields: Sequence[str] = ()) -> Iterator[str]:
+    """One record per line; only ``fields`` of each when given."""
+    include = set(fields) or None
     for page in pages:
         if page.items:
-            yield "".join(item.model_dump_json() + "\n" for item in page.items)
+            yield "".join(item.model_dump_json(include=include) + "\n" for item in page.items)
 
 
 def _killed_figures(store: Store, events: list[EventRead]) -> dict[int, list[FigureRead]]:
@@ -181,9 +273,8 @@ def _killed_figures(store: Store, events: list[EventRead]) -> dict[int, list[Fig
     return figures_by_event(killed)
 
 
-def events_csv(store: Store, filters: EventFilter) -> Iterator[str]:
-    """The header, then the rows of every event ``filters`` match, a page per chunk."""
-    yield csv_text([], header=True)
+def event_rows(store: Store, filters: EventFilter) -> Iterator[list[tuple[EventRead, CsvRow]]]:
+    """The events ``filters`` match with their rows, a page at a time."""
     articles: dict[int, ArticleMeta] = {}
     for page in event_pages(store, filters):
         if not page.items:
@@ -192,6 +283,60 @@ def events_csv(store: Store, filters: EventFilter) -> Iterator[str]:
         for article_id, ref in store.article_refs(missing).items():
             articles[article_id] = ArticleMeta(source=ref.source, url=ref.url)
         figures = _killed_figures(store, page.items)
-        yield csv_text(
-            event_row(e, figures.get(e.id, []), articles[e.article_id]) for e in page.items
-        )
+        yield [(e, event_row(e, figures.get(e.id, []), articles[e.article_id])) for e in page.items]
+
+
+def events_csv(store: Store, filters: EventFilter) -> Iterator[str]:
+    """The header, then the rows of every event ``filters`` match, a page per chunk."""
+    yield csv_text([], header=True)
+    for rows in event_rows(store, filters):
+        yield csv_text(row for _, row in rows)
+
+
+GEOJSON_PROPERTIES = (
+    "event_id_cnty",
+    "event_date",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "actor2",
+    "location",
+    "country",
+    "admin1",
+    "geo_precision",
+    "fatalities",
+    "confidence",
+    "review",
+)
+# A foreign member of the collection (RFC 7946, 6.1), written last: it is known at the end.
+WITHOUT_COORDINATES = "events_without_coordinates"
+
+
+def feature(event: EventRead, row: CsvRow) -> dict[str, Any] | None:
+    """The event as a GeoJSON Point feature at its place; None when it has no coordinates."""
+    if event.place is None:
+        return None
+    return {
+        "type": "Feature",
+        "id": event.id,
+        "geometry": {
+            "type": "Point",
+            "coordinates": [event.place.longitude, event.place.latitude],
+        },
+        "properties": {"id": event.id} | {name: row[name] for name in GEOJSON_PROPERTIES},
+    }
+
+
+def events_geojson(store: Store, filters: EventFilter) -> Iterator[str]:
+    """A FeatureCollection of the events ``filters`` match that have coordinates, a page per
+    chunk; how many had none is its last member."""
+    yield '{"type": "FeatureCollection", "features": ['
+    written = omitted = 0
+    for rows in event_rows(store, filters):
+        features = [feature(event, row) for event, row in rows]
+        found = [json.dumps(f, ensure_ascii=False) for f in features if f is not None]
+        omitted += len(features) - len(found)
+        if found:
+            yield (", " if written else "") + ", ".join(found)
+            written += len(found)
+    yield f'], "{WITHOUT_COORDINATES}": {omitted}}}\n'

@@ -145,13 +145,27 @@ def test_export_csv_equals_the_endpoint(service: TestClient[Any], tmp_path: Path
     assert result.exit_code == 0, result.output
     assert jsonl.read_bytes().decode() == service.get("/figures.jsonl?category=killed").text
 
+    placed = tmp_path / "placed.jsonl"
+    options = ["--country", "syria", "--iso", "SYR", "--admin1", "dimashq", "--inter", "2"]
+    options += ["--bbox", "35,32,38,35", "--fatalities-min", "1"]
+    result = invoke(service, "export", "events", "-o", str(placed), *options)
+    assert result.exit_code == 0, result.output
+    query = "country=syria&iso=SYR&admin1=dimashq&inter=2&bbox=35,32,38,35&fatalities_min=1"
+    expected = service.get(f"/events.jsonl?{query}").text
+    assert placed.read_bytes().decode() == expected
+    assert expected and all("Jaysh al-Islam" in line for line in expected.splitlines())
+
     wrong = invoke(service, "export", "actors", "--format", "csv", "--out", str(tmp_path / "a"))
     assert wrong.exit_code == 2 and "only as jsonl" in wrong.stderr
     wrong = invoke(service, "export", "actors", "--location", "douma")
     assert wrong.exit_code == 2 and "--location is not a filter of actors" in wrong.stderr
     bad = invoke(service, "export", "events", "--event-type", "Nonsense", "-o", str(tmp_path / "x"))
     assert bad.exit_code == 1 and "event_type" in bad.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["events.csv", "killed.jsonl"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "events.csv",
+        "killed.jsonl",
+        "placed.jsonl",
+    ]
     nowhere = invoke(service, "export", "events", "-o", str(tmp_path / "no" / "such.jsonl"))
     assert nowhere.exit_code == 2 and "No such file or directory" in plain(nowhere.stderr)
 

@@ -15,7 +15,13 @@ from litestar.testing import AsyncTestClient
 from service import exports
 from service.exports import EVENT_CSV_COLUMNS, ArticleMeta, CsvRow, event_row, fatalities
 from service.store.filters import Window
-from service.store.read_models import EventActorRead, EventRead, FigureRead, Provenance
+from service.store.read_models import (
+    EventActorRead,
+    EventRead,
+    FigureRead,
+    PlaceRead,
+    Provenance,
+)
 from tests.conftest import ARTICLE, DEFAULT_PROMPT
 
 PROVENANCE = Provenance(run_id=7, model="m", prompt_version="extract.v1", schema_version="1")
@@ -51,9 +57,9 @@ def make_event(**overrides: Any) -> EventRead:
     return EventRead(**values)
 
 
-def make_figure(category: str, low: int | None, high: int | None = None) -> FigureRead:
+def make_figure(category: str, low: int | None, high: int | None = None, id: int = 1) -> FigureRead:
     return FigureRead(
-        id=1,
+        id=id,
         article_id=2,
         event_id=3,
         evidence="x",
@@ -69,8 +75,29 @@ def make_figure(category: str, low: int | None, high: int | None = None) -> Figu
     )
 
 
-def link(name: str, role: str) -> EventActorRead:
-    return EventActorRead(actor_id=1, name=name, actor_type="rebel group", role=role)
+def link(
+    name: str, role: str, actor_type: str = "rebel group", canonical: str | None = None
+) -> EventActorRead:
+    return EventActorRead(
+        actor_id=1, name=name, actor_type=actor_type, role=role, canonical_name=canonical
+    )
+
+
+DOUMA = PlaceRead(
+    name="Dūmā",
+    country_iso2="SY",
+    country_iso3="SYR",
+    iso=760,
+    country="Syria",
+    admin1="Rif-dimashq",
+    latitude=33.57175,
+    longitude=36.4027,
+    geonameid=170592,
+    geo_precision=1,
+    candidate="Dūmā",
+    reason="Dūmā, population 111864",
+    gazetteer="test",
+)
 
 
 # -- pure row building -------------------------------------------------------------------------
@@ -79,70 +106,175 @@ def link(name: str, role: str) -> EventActorRead:
 @pytest.mark.parametrize(
     ("figures", "expected"),
     [
-        ([], None),
-        ([("wounded", 12)], None),
-        ([("killed", 40)], 40),
-        ([("killed", 40), ("killed", 35), ("wounded", 3)], 35),
-        ([("killed", None), ("killed", 8)], 8),
-        ([("killed", None)], None),  # "up to 10": no lower bound, no count
-        ([("killed_or_wounded", 5)], None),
+        ([], (0, [])),
+        ([("wounded", 12)], (0, [])),
+        ([("killed", 40)], (40, [1])),
+        ([("killed", 40), ("killed", 35), ("wounded", 3)], (35, [2])),
+        ([("killed", None), ("killed", 8)], (8, [2])),
+        ([("killed", None)], (0, [])),  # "up to 10": no lower bound, no count
+        ([("killed_or_wounded", 5)], (0, [])),
+        ([("killed", 12), ("killed", 30), ("killed", 12)], (12, [1, 3])),  # "dozens" is 12
     ],
 )
 def test_fatalities_is_the_lowest_killed_low(
-    figures: list[tuple[str, int | None]], expected: int | None
+    figures: list[tuple[str, int | None]], expected: tuple[int, list[int]]
 ) -> None:
-    assert fatalities(make_figure(category, low) for category, low in figures) == expected
+    made = [make_figure(category, low, id=n) for n, (category, low) in enumerate(figures, 1)]
+    assert fatalities(made) == expected
+
+
+def test_the_csv_header_is_acleds_columns_in_acleds_order_then_this_services() -> None:
+    # ACLED's export since its 2023 column changes (disorder_type, civilian_targeting, tags).
+    acled = (
+        "event_id_cnty,event_date,year,time_precision,disorder_type,event_type,sub_event_type,"
+        "actor1,assoc_actor_1,inter1,actor2,assoc_actor_2,inter2,interaction,civilian_targeting,"
+        "iso,region,country,admin1,admin2,admin3,location,latitude,longitude,geo_precision,"
+        "source,source_scale,notes,fatalities,tags,timestamp"
+    ).split(",")
+    assert list(EVENT_CSV_COLUMNS[: len(acled)]) == acled
+    assert EVENT_CSV_COLUMNS[len(acled) :] == (
+        "fatality_figure_ids",
+        "event_id",
+        "article_id",
+        "article_url",
+        "run_id",
+        "model",
+        "prompt_version",
+        "schema_version",
+        "confidence",
+        "evidence_start",
+        "evidence_end",
+        "stable_id",
+        "updated_at",
+        "review",
+        "date_precision",
+    )
+    header = exports.csv_text([], header=True)
+    assert header == ",".join(EVENT_CSV_COLUMNS) + "\r\n"
 
 
 def test_event_row_columns_actors_and_source() -> None:
     event = make_event(
         actors=[
             link("Jaysh al-Islam", "perpetrator"),
-            link("Faylaq al-Rahman", "perpetrator"),
-            link("civilians", "target"),
-            link("SOHR", "other"),
+            link("Faylaq al-Rahman", "perpetrator", "political militia"),
+            link("civilians", "target", "civilians"),
+            link("SOHR", "other", "monitor/media"),
         ],
         reported_by=SOHR,
+        place=DOUMA,
+        confidence=0.8,
     )
-    row = event_row(event, [make_figure("killed", 4)], ArticleMeta(source="AFP", url="https://a"))
+    killed = [make_figure("killed", 4, id=5), make_figure("killed", 9, id=6)]
+    row = event_row(event, killed, ArticleMeta(source="AFP", url="https://a"))
     assert tuple(row) == EVENT_CSV_COLUMNS
     assert row == {
-        "event_id": 3,
+        "event_id_cnty": "SYR7",
         "event_date": "2018-04-07",
-        "date_precision": "day",
+        "year": 2018,
+        "time_precision": 1,
+        "disorder_type": "Political violence",
         "event_type": "Explosions/Remote violence",
         "sub_event_type": "Shelling/artillery/missile attack",
-        "actor1": "Jaysh al-Islam; Faylaq al-Rahman",
+        "actor1": "Jaysh al-Islam",
+        "assoc_actor_1": "Faylaq al-Rahman",
+        "inter1": 2,
         "actor2": "civilians",
+        "assoc_actor_2": "",
+        "inter2": 7,
+        "interaction": 27,
+        "civilian_targeting": "Civilian targeting",
+        "iso": 760,
+        "region": "Middle East",
+        "country": "Syria",
+        "admin1": "Rif-dimashq",
+        "admin2": None,
+        "admin3": None,
         "location": "Douma",
-        "fatalities": 4,
+        "latitude": 33.57175,
+        "longitude": 36.4027,
+        "geo_precision": 1,
         "source": SOHR,
+        "source_scale": None,
         "notes": "Rebels - shelling in Douma.",
+        "fatalities": 4,
+        "tags": None,
+        "timestamp": 1523145600,
+        "fatality_figure_ids": "5",
+        "event_id": 3,
         "article_id": 2,
         "article_url": "https://a",
         "run_id": 7,
         "model": "m",
         "prompt_version": "extract.v1",
         "schema_version": "1",
-        "confidence": None,
+        "confidence": 0.8,
         "evidence_start": 10,
         "evidence_end": 34,
-        "event_id_cnty": "SYR7",
         "stable_id": 7,
         "updated_at": "2018-04-08T00:00:00Z",
         "review": "unreviewed",
+        "date_precision": "day",
     }
+
+
+def test_one_named_side_and_canonical_names() -> None:
+    event = make_event(
+        actors=[
+            link("the army", "perpetrator", "state forces", canonical="Military Forces of Syria"),
+            link(
+                "Syrian troops", "perpetrator", "state forces", canonical="Military Forces of Syria"
+            ),
+            link("Hezbollah", "perpetrator", "political militia"),
+        ],
+        date_precision="year",
+    )
+    row = event_row(event, [], ArticleMeta(source=None, url=None))
+    assert (row["actor1"], row["assoc_actor_1"], row["inter1"]) == (
+        "Military Forces of Syria",
+        "Hezbollah",
+        1,
+    )
+    assert (row["actor2"], row["inter2"], row["interaction"]) == ("", None, 10)  # sole action
+    assert (row["time_precision"], row["civilian_targeting"]) == (3, None)
+    # A named side without an inter code (a monitor) leaves the interaction unknown.
+    row = event_row(
+        make_event(
+            actors=[
+                link("army", "perpetrator", "state forces"),
+                link("AFP", "target", "monitor/media"),
+            ],
+            date_precision="unknown",
+        ),
+        [],
+        ArticleMeta(source=None, url=None),
+    )
+    assert (row["inter1"], row["inter2"], row["interaction"], row["time_precision"]) == (
+        1,
+        None,
+        None,
+        None,
+    )
 
 
 def test_event_row_falls_back_to_the_article_source() -> None:
     row = event_row(make_event(date=None, location=None), [], ArticleMeta(source="AFP", url=None))
-    assert (row["source"], row["event_date"], row["location"]) == ("AFP", None, None)
-    assert (row["actor1"], row["actor2"], row["fatalities"], row["article_url"]) == (
-        "",
-        "",
+    assert (row["source"], row["event_date"], row["year"], row["location"]) == (
+        "AFP",
+        None,
         None,
         None,
     )
+    assert (row["actor1"], row["actor2"], row["fatalities"], row["article_url"]) == (
+        "",
+        "",
+        0,
+        None,
+    )
+    # Not geocoded: every column of the place is empty.
+    assert {
+        row[c] for c in ("iso", "region", "country", "admin1", "latitude", "geo_precision")
+    } == {None}
     row = event_row(make_event(), [], ArticleMeta(source=None, url=None))
     assert row["source"] is None
 
@@ -159,7 +291,8 @@ def test_csv_text_quotes_and_blanks() -> None:
     assert tuple(header) == EVENT_CSV_COLUMNS
     values = dict(zip(header, parsed, strict=True))
     assert values["notes"] == 'He said "no",\nthen left.'
-    assert values["event_date"] == values["fatalities"] == values["source"] == ""
+    assert values["event_date"] == values["source"] == values["fatality_figure_ids"] == ""
+    assert values["fatalities"] == "0"
 
 
 def test_all_pages_follows_last_ids_and_jsonl_skips_empty_windows() -> None:
@@ -232,6 +365,30 @@ async def test_events_csv_rows(client: AsyncTestClient[Any]) -> None:
     )
     assert (strike["date_precision"], strike["event_type"]) == ("day", "Explosions/Remote violence")
     assert strike["notes"].startswith("Unidentified actors - air/drone strike")
+    # ACLED's columns from the codebook and the event's geocoded place.
+    assert (strike["event_id_cnty"], strike["year"], strike["time_precision"]) == (
+        f"SYR{strike['stable_id']}",
+        "2018",
+        "1",
+    )
+    assert (strike["disorder_type"], strike["inter2"], strike["civilian_targeting"]) == (
+        "Political violence",
+        "7",
+        "Civilian targeting",
+    )
+    assert (strike["iso"], strike["region"], strike["country"], strike["admin1"]) == (
+        "760",
+        "Middle East",
+        "Syria",
+        "Rif-dimashq",
+    )
+    assert (round(float(strike["latitude"])), round(float(strike["longitude"]))) == (34, 36)
+    assert strike["geo_precision"] == "1"
+    douma_killed = (await client.get(f"/figures?article_id={douma}")).json()["items"][0]
+    assert strike["fatality_figure_ids"] == str(douma_killed["id"])
+    assert int(strike["timestamp"]) == int(
+        dt.datetime.fromisoformat(strike["updated_at"]).timestamp()
+    )
     assert (strike["model"], strike["prompt_version"]) == ("fake-model", DEFAULT_PROMPT)
     start, end = int(strike["evidence_start"]), int(strike["evidence_end"])
     assert ARTICLE[start:end].startswith("At least 40 civilians were killed")
@@ -239,6 +396,11 @@ async def test_events_csv_rows(client: AsyncTestClient[Any]) -> None:
         "Jaysh al-Islam",
         "",
         "4",
+    )
+    assert (shelling["inter1"], shelling["interaction"], shelling["admin1"]) == (
+        "2",
+        "20",
+        "Dimashq",
     )
     assert (shelling["source"], shelling["article_url"]) == ("", "")  # nothing to fall back to
     assert (harasta_shelling["source"], harasta_shelling["article_url"]) == (
@@ -363,14 +525,19 @@ async def test_export_filters_match_the_list_endpoints(client: AsyncTestClient[A
     for listed, exported in [
         ("/events", "/events.csv"),
         ("/events", "/events.jsonl"),
+        ("/events", "/events.geojson"),
         ("/actors", "/actors.jsonl"),
         ("/actor-mentions", "/actor-mentions.jsonl"),
         ("/figures", "/figures.jsonl"),
     ]:
-        assert parameters(exported) == parameters(listed), exported
+        wanted = parameters(listed)
+        if exported in {"/events.csv", "/events.geojson"}:  # fixed columns and properties
+            del wanted["fields"]
+        assert parameters(exported) == wanted, exported
     operations = {path: op["get"]["operationId"] for path, op in paths.items() if "get" in op}
     assert operations["/events.csv"] == "exportEventsCsv"
     assert operations["/events.jsonl"] == "exportEventsJsonl"
+    assert operations["/events.geojson"] == "exportEventsGeojson"
     assert operations["/actors.jsonl"] == "exportActorsJsonl"
     assert operations["/actor-mentions.jsonl"] == "exportActorMentionsJsonl"
     assert operations["/figures.jsonl"] == "exportFiguresJsonl"

@@ -16,7 +16,7 @@ from litestar.response import Stream
 
 from service import exports
 from service.api.errors import error_responses
-from service.api.filters import FILTERS
+from service.api.filters import FILTERS, EventFields
 from service.store.filters import (
     ActorFilter,
     CanonicalActorFilter,
@@ -27,6 +27,7 @@ from service.store.repository import Store
 
 CSV = "text/csv"
 NDJSON = "application/x-ndjson"
+GEOJSON = "application/geo+json"
 
 
 async def _threaded(chunks: Iterator[str]) -> AsyncIterator[str]:
@@ -50,7 +51,8 @@ class ExportController(Controller):
     @get(
         "/events.csv",
         operation_id="exportEventsCsv",
-        summary="All events matching the /events filters as ACLED-like CSV",
+        summary="All events matching the /events filters as CSV: ACLED's columns, then this "
+        "service's",
         media_type=CSV,
         responses=error_responses(400),
         response_headers=[
@@ -70,11 +72,33 @@ class ExportController(Controller):
         responses=error_responses(400),
     )
     async def events_jsonl(
+        self,
+        store: NamedDependency[Store],
+        event_filter: NamedDependency[EventFilter],
+        event_fields: NamedDependency[EventFields],
+    ) -> Stream:
+        pages = exports.event_pages(store, event_filter)
+        return Stream(_threaded(exports.jsonl(pages, event_fields.names)), media_type=NDJSON)
+
+    @get(
+        "/events.geojson",
+        operation_id="exportEventsGeojson",
+        summary="All geocoded events matching the /events filters as a GeoJSON FeatureCollection",
+        description="One Point feature per event with coordinates ([longitude, latitude] of its "
+        "place); events without are left out and counted in the collection's last member, "
+        f"`{exports.WITHOUT_COORDINATES}`.",
+        media_type=GEOJSON,
+        responses=error_responses(400),
+        response_headers=[
+            ResponseHeader(
+                name="Content-Disposition", value='attachment; filename="events.geojson"'
+            )
+        ],
+    )
+    async def events_geojson(
         self, store: NamedDependency[Store], event_filter: NamedDependency[EventFilter]
     ) -> Stream:
-        return Stream(
-            _threaded(exports.jsonl(exports.event_pages(store, event_filter))), media_type=NDJSON
-        )
+        return Stream(_threaded(exports.events_geojson(store, event_filter)), media_type=GEOJSON)
 
     @get(
         "/actors.jsonl",

@@ -4,6 +4,7 @@ endpoints as dependencies (their query parameters appear in the OpenAPI of both)
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated
 
@@ -12,6 +13,7 @@ from litestar.params import QueryParameter
 
 from service.api.params import QueryId, parse_time, query_id, query_time
 from service.errors import BadRequestError
+from service.extraction.records import MAX_FIGURE
 from service.extraction.taxonomy import (
     ActorType,
     EventType,
@@ -19,13 +21,16 @@ from service.extraction.taxonomy import (
     Qualifier,
     SubEventType,
 )
+from service.geo.countries import countries
 from service.store.filters import (
     ActorFilter,
+    BBox,
     CanonicalActorFilter,
     EventFilter,
     FigureFilter,
     ReviewFilter,
 )
+from service.store.read_models import EventFieldsPage, EventRead, Page
 
 Id = QueryId
 Text = Annotated[str | None, QueryParameter(min_length=1, max_length=200)]
@@ -69,6 +74,58 @@ ReviewParam = Annotated[
 ]
 
 
+BBOX = (
+    "min_lon,min_lat,max_lon,max_lat in degrees (GeoJSON's order): events whose place lies in "
+    "the box; min_lon greater than max_lon is a box across the antimeridian"
+)
+
+
+def parse_bbox(value: str) -> BBox:
+    """``min_lon,min_lat,max_lon,max_lat``; a 400 naming ``bbox`` for anything else."""
+    parts = value.split(",")
+    if len(parts) != 4:
+        raise BadRequestError(f"bbox: {BBOX}; got {len(parts)} values, not 4")
+    try:
+        min_lon, min_lat, max_lon, max_lat = (float(p) for p in parts)
+    except ValueError as exc:
+        raise BadRequestError(f"bbox: {value!r} is not four numbers: {BBOX}") from exc
+    for name, number, bound in (
+        ("min_lon", min_lon, 180),
+        ("min_lat", min_lat, 90),
+        ("max_lon", max_lon, 180),
+        ("max_lat", max_lat, 90),
+    ):
+        if not -bound <= number <= bound:  # NaN fails too
+            raise BadRequestError(f"bbox: {name} {number} is outside -{bound}..{bound}")
+    if min_lat > max_lat:
+        raise BadRequestError(f"bbox: min_lat {min_lat} is north of max_lat {max_lat}")
+    return BBox(min_lon, min_lat, max_lon, max_lat)
+
+
+def country_code(country: str | None, iso: str | None) -> str | None:
+    """The ISO2 code ``?country=`` (a name, any case) and ``?iso=`` (alpha-2, alpha-3 or
+    numeric) name; a 400 when either names no country or they name two."""
+    known = countries()
+    named = coded = None
+    if country is not None:
+        named = known.named(country)
+        if named is None:
+            raise BadRequestError(
+                f"country: no country is named {country!r} (GeoNames' English names, e.g. "
+                "'Syria', 'Democratic Republic of the Congo'; or ?iso=)"
+            )
+    if iso is not None:
+        coded = known.coded(iso)
+        if coded is None:
+            raise BadRequestError(
+                f"iso: {iso!r} is no ISO 3166-1 alpha-2, alpha-3 or numeric country code "
+                "(e.g. SY, SYR or 760)"
+            )
+    if named is not None and coded is not None and named != coded:
+        raise BadRequestError(f"country {country!r} and iso {iso!r} are two countries")
+    return named or coded
+
+
 def event_filter(
     article_id: Id = None,
     run_id: Id = None,
@@ -87,6 +144,53 @@ def event_filter(
     min_confidence: MinConfidence = None,
     updated_since: UpdatedSince = None,
     review: ReviewParam = None,
+    country: Annotated[
+        str | None,
+        QueryParameter(
+            min_length=1,
+            max_length=200,
+            description="The country of the event's place, by name, any case ('syria')",
+        ),
+    ] = None,
+    iso: Annotated[
+        str | None,
+        QueryParameter(
+            min_length=1,
+            max_length=3,
+            description="The country of the event's place by ISO 3166-1 code: alpha-2 (SY), "
+            "alpha-3 (SYR) or numeric (760, as ACLED's iso column)",
+        ),
+    ] = None,
+    admin1: Annotated[
+        str | None,
+        QueryParameter(
+            min_length=1,
+            max_length=200,
+            description="The admin1 region of the event's place (as the place's admin1), any case",
+        ),
+    ] = None,
+    bbox: Annotated[
+        str | None, QueryParameter(min_length=1, max_length=200, description=BBOX)
+    ] = None,
+    fatalities_min: Annotated[
+        int | None,
+        QueryParameter(
+            ge=0,
+            le=MAX_FIGURE,
+            description="Only events whose ACLED fatalities (the lowest 'killed' figure; none "
+            "is 0) are at least this",
+        ),
+    ] = None,
+    inter: Annotated[
+        int | None,
+        QueryParameter(
+            ge=1,
+            le=8,
+            description="Only events with an actor of this ACLED inter code on either side "
+            "(1 state forces, 2 rebel groups, 3 political militias, 4 identity militias, "
+            "5 rioters, 6 protesters, 7 civilians, 8 external/other forces)",
+        ),
+    ] = None,
 ) -> EventFilter:
     if date_from and date_to and date_from > date_to:
         raise BadRequestError(f"date_from {date_from} is after date_to {date_to}")
@@ -104,6 +208,54 @@ def event_filter(
         min_confidence=min_confidence,
         updated_since=parse_time("updated_since", updated_since),
         review=ReviewFilter(review.value) if review else ReviewFilter.NOT_REJECTED,
+        country_iso2=country_code(country, iso),
+        admin1=admin1,
+        bbox=parse_bbox(bbox) if bbox is not None else None,
+        fatalities_min=fatalities_min,
+        inter=inter,
+    )
+
+
+EVENT_FIELDS = tuple(EventRead.model_fields)
+
+
+@dataclass(frozen=True, slots=True)
+class EventFields:
+    """The top-level fields of each event to return; empty: every field."""
+
+    names: tuple[str, ...] = ()
+
+
+def event_fields(
+    fields: Annotated[
+        str | None,
+        QueryParameter(
+            min_length=1,
+            max_length=1000,
+            description="Comma-separated top-level fields of each event to return (e.g. "
+            f"id,event_id_cnty,place); unset: all. One of: {', '.join(EVENT_FIELDS)}",
+        ),
+    ] = None,
+) -> EventFields:
+    if fields is None:
+        return EventFields()
+    names = tuple(dict.fromkeys(name.strip() for name in fields.split(",")))
+    if unknown := [name for name in names if name not in EVENT_FIELDS]:
+        raise BadRequestError(
+            f"fields: {', '.join(repr(n) for n in unknown)} is not a field of an event; "
+            f"valid: {', '.join(EVENT_FIELDS)}"
+        )
+    return EventFields(names)
+
+
+def narrowed(found: Page[EventRead], fields: EventFields) -> Page[EventRead] | EventFieldsPage:
+    """``found`` as it is, or with only the fields asked for."""
+    if not fields.names:
+        return found
+    include = set(fields.names)
+    return EventFieldsPage(
+        items=[event.model_dump(mode="json", include=include) for event in found.items],
+        next_cursor=found.next_cursor,
     )
 
 
@@ -169,4 +321,5 @@ FILTERS = {
     "actor_filter": Provide(actor_filter, sync_to_thread=False),
     "canonical_actor_filter": Provide(canonical_actor_filter, sync_to_thread=False),
     "figure_filter": Provide(figure_filter, sync_to_thread=False),
+    "event_fields": Provide(event_fields, sync_to_thread=False),
 }

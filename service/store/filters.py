@@ -64,6 +64,17 @@ class ReviewFilter(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class BBox:
+    """A box in degrees, GeoJSON's order (RFC 7946, 5): west, south, east, north. ``min_lon``
+    east of ``max_lon`` is a box across the antimeridian."""
+
+    min_lon: float
+    min_lat: float
+    max_lon: float
+    max_lat: float
+
+
+@dataclass(frozen=True, slots=True)
 class EventFilter:
     article_id: int | None = None
     run_id: int | None = None
@@ -78,6 +89,12 @@ class EventFilter:
     min_confidence: float | None = None
     updated_since: dt.datetime | None = None
     review: ReviewFilter = ReviewFilter.ALL
+    # Of the event's geocoded place (an event without one matches none of these).
+    country_iso2: str | None = None
+    admin1: str | None = None  # any case
+    bbox: BBox | None = None
+    fatalities_min: int | None = None  # ACLED's count (service/exports.py, fatalities)
+    inter: int | None = None  # an actor of this ACLED inter code on either side
 
 
 @dataclass(frozen=True, slots=True)

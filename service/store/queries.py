@@ -6,12 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import case, func, or_
+from sqlalchemy import case, func, literal, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from service import acled
 from service.errors import NotFoundError
+from service.extraction.taxonomy import ActorRole, FigureCategory
 from service.identifiers import event_id_cnty
 from service.store.filters import (
     ActorFilter,
@@ -199,6 +201,7 @@ class Queries:
         if f.updated_since is not None:
             stmt = stmt.where(col(StableRecord.updated_at) >= as_utc(f.updated_since))
         stmt = review_clause(stmt, f.review)
+        stmt = _place_and_count_clauses(stmt, f)
         if f.actor:
             linked = (
                 select(EventActor.event_id)
@@ -452,6 +455,55 @@ class Queries:
     def ping(self) -> None:
         with Session(self.engine) as session:
             session.exec(select(1)).one()
+
+
+def _loose(text: Any) -> Any:
+    """Lower case, hyphens as spaces: "rif dimashq" finds GeoNames' "Rif-dimashq"."""
+    return func.replace(func.lower(text), "-", " ")
+
+
+def _place_and_count_clauses(stmt: Any, f: EventFilter) -> Any:
+    """``stmt`` narrowed by the event's place, its ACLED fatalities and its actors' inter codes."""
+    on_place: list[Any] = []
+    if f.country_iso2 is not None:
+        on_place.append(EventPlace.country_iso2 == f.country_iso2)
+    if f.admin1 is not None:
+        on_place.append(_loose(col(EventPlace.admin1)) == _loose(literal(f.admin1)))
+    if f.bbox is not None:
+        box = f.bbox
+        on_place.append(col(EventPlace.latitude).between(box.min_lat, box.max_lat))
+        longitude = col(EventPlace.longitude)
+        if box.min_lon <= box.max_lon:
+            on_place.append(longitude.between(box.min_lon, box.max_lon))
+        else:
+            on_place.append(or_(longitude >= box.min_lon, longitude <= box.max_lon))
+    if on_place:
+        stmt = stmt.join(EventPlace, col(EventPlace.event_id) == col(Event.id)).where(*on_place)
+    if f.fatalities_min:
+        # As exports.fatalities: the lowest lower bound of the event's "killed" figures.
+        killed = (
+            sa_select(func.min(Figure.low))
+            .where(
+                col(Figure.event_id) == col(Event.id),
+                col(Figure.category) == FigureCategory.KILLED.value,
+                col(Figure.low).is_not(None),
+            )
+            .correlate(Event)
+            .scalar_subquery()
+        )
+        stmt = stmt.where(killed >= f.fatalities_min)
+    if f.inter is not None:
+        sides = (ActorRole.PERPETRATOR.value, ActorRole.TARGET.value)
+        coded = (
+            select(EventActor.event_id)
+            .join(Actor, col(Actor.id) == col(EventActor.actor_id))
+            .where(
+                col(Actor.actor_type).in_(acled.actor_types_of(f.inter)),
+                col(EventActor.role).in_(sides),
+            )
+        )
+        stmt = stmt.where(col(Event.id).in_(coded))
+    return stmt
 
 
 def _provenance(run: ExtractionRun) -> Provenance:

@@ -173,6 +173,15 @@ class Page(BaseModel, Generic[T]):
     )
 
 
+class EventFieldsPage(BaseModel):
+    """A page of events narrowed by ?fields=: each item has only the fields named."""
+
+    items: list[dict[str, Any]] = Field(description="Each event's fields named in ?fields=")
+    next_cursor: str | None = Field(
+        description="Pass as ?cursor= to get the next page; null on the last page."
+    )
+
+
 class FieldConflict(BaseModel):
     """A metadata field a re-post sent with another value than the stored one."""
 

@@ -183,6 +183,9 @@ class FigureBase(GroundedBase, Scored):
 
 
 class Figure(FigureBase, table=True):
+    # An event's figures of one category (?fatalities_min=: its "killed" ones, per event).
+    __table_args__ = (Index("ix_figure_event_category", "event_id", "category"),)
+
     id: int | None = Field(sa_type=ID, default=None, primary_key=True)
     run_id: int = Field(sa_type=ID, foreign_key="extractionrun.id", index=True)
     article_id: int = Field(sa_type=ID, foreign_key="article.id", index=True)
