@@ -224,7 +224,7 @@ def test_events_without_a_place_are_not_points_and_the_dead_size_them() -> None:
     points = event_points(events, {1: [killed(1, 1, 40), killed(2, 1, 60)]})
     assert [p.ref for p in points] == ["event-1", "event-3"]
     assert points[0].fatalities == 40  # the conservative count, as the events CSV
-    assert points[1].fatalities is None
+    assert points[1].fatalities == 0  # ACLED: no killed figure counts 0
     assert points[0].radius_px > points[1].radius_px == 4.0
     assert MapPoint("e", 0, 0, "Battles", "t", fatalities=10**9).radius_px == 12.0
     assert "Douma, Rif Dimashq, Syria (2024-05-06)" in points[0].title

@@ -45,12 +45,12 @@ def _settle(sentence: str, by: list[str], against: list[str]) -> tuple[list[str]
             ["Maiduguri", "Nigeria"],
             (["Gunmen"], []),
         ),
-        # civilian victims are counted by figures, not listed as actors
+        # civilians are hit, never the side that acted
         (
             "Militia fighters killed nine villagers and two displaced people near Djugu.",
-            ["Militia fighters"],
-            ["villagers", "displaced people"],
-            (["Militia fighters"], []),
+            ["villagers", "Militia fighters"],
+            ["displaced people"],
+            (["Militia fighters"], ["displaced people"]),
         ),
         # a person speaks for a group; the group acts
         (

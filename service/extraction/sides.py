@@ -7,8 +7,8 @@ two. Code checks each pick against what the sentence's words and parse say:
 - a dateline's place ("KABUL, Afghanistan (AP) -") is where the reporter filed from;
 - a place is where it happened ("attacked a village in north-east Nigeria"): a town, or a
   country written after "in", "near", "across" (a country that acts, "Russia launched", stays);
-- civilian victims are counted by figures, not listed as actors (the labelling guide,
-  ``evals/README.md``);
+- civilians are the side that was hit, never the side that acted: kept as a target (ACLED's
+  actor2 "Civilians", inter code 7, civilian targeting), dropped as a perpetrator;
 - a person with a title is not an armed group ("North Darfur Governor Al-Hafiz Bakhit" said
   it, "UN spokesman Stephane Dujarric");
 - a possessive names what follows it: "Sudan's" with "army" after it is "Sudan's army", and
@@ -38,7 +38,7 @@ from service.extraction.taxonomy import ActorType
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
 
-# Victims counted by figures ("five civilians", "the displaced"), never a side.
+# Civilians ("five civilians", "the displaced"): hit, never the side that acted.
 _VICTIMS = re.compile(
     r"^(?:(?:the|some|many|local|unarmed|innocent|displaced|\w+ese|\w+ian|\w+i)\s+)?"
     r"(?:civilians?|residents|people|villagers|passengers|children|women|students|worshippers"
@@ -125,7 +125,8 @@ def settle_sides(
     supported = "acted" in said_acted or "hit" in said_hit
     if contradicted and not supported:
         acted, hit = hit, acted
-    return acted, hit
+    # civilians are hit, never the side that acted (ACLED's actor2 "Civilians", inter code 7)
+    return [s for s in acted if not _VICTIMS.match(s.mention.text.strip())], hit
 
 
 def _actors(sentence: str, doc: Doc, sides: Sequence[Side], filed_from: int) -> list[Side]:
@@ -156,7 +157,7 @@ def _completed(sentence: str, mention: Mention) -> Mention | None:
 
 def _is_actor(sentence: str, doc: Doc, mention: Mention, filed_from: int) -> bool:
     text = mention.text.strip()
-    if mention.start < filed_from or _VICTIMS.match(text):
+    if mention.start < filed_from:
         return False
     titled = _TITLED_PERSON.search(text) or _TITLE_BEFORE.search(sentence[: mention.start])
     if titled and not _FORCE_WORD.search(text):

@@ -289,7 +289,7 @@ def event_points(
                 lat=place.latitude,
                 event_type=event.event_type,
                 title=f"Event {event.id}: {event.sub_event_type}, {where}{when}",
-                fatalities=fatalities(figures.get(event.id, [])),
+                fatalities=fatalities(figures.get(event.id, []))[0],
             )
         )
     return points
