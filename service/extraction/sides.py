@@ -133,7 +133,7 @@ def _actors(sentence: str, doc: Doc, sides: Sequence[Side], filed_from: int) -> 
     kept: list[Side] = []
     seen: set[str] = set()
     for side in sides:
-        mention = _completed(sentence, side.mention)
+        mention = _completed(sentence, side.mention, _labels(doc, side.mention))
         if mention is None or not _is_actor(sentence, doc, mention, filed_from):
             continue
         key = mention.text.casefold()
@@ -143,11 +143,17 @@ def _actors(sentence: str, doc: Doc, sides: Sequence[Side], filed_from: int) -> 
     return kept
 
 
-def _completed(sentence: str, mention: Mention) -> Mention | None:
-    """The name with the force it qualifies ("Sudan's army"); None for a possessive alone."""
+def _completed(sentence: str, mention: Mention, labels: set[str]) -> Mention | None:
+    """A possessive or a nationality with the force it qualifies ("Sudan's army", "Suspected
+    Islamist militants"); a group's own name stays whole ("Jaysh al-Islam fighters" are Jaysh
+    al-Islam). None for a possessive that qualifies nothing."""
     after = _FORCE_AFTER.match(sentence[mention.end :])
+    possessive = after is not None and bool(
+        after.group("possessive") or _POSSESSIVE.search(mention.text)
+    )
+    qualifies = after is not None and (possessive or "NORP" in labels)
     complete = mention.text[:1].isupper() and not _FORCE_WORD.search(mention.text)
-    if after is not None and complete:
+    if after is not None and qualifies and complete:
         end = mention.end + after.end()
         return Mention(mention.start, end, sentence[mention.start : end])
     if _POSSESSIVE.search(mention.text):
