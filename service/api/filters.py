@@ -68,8 +68,8 @@ class ReviewChoice(StrEnum):
 ReviewParam = Annotated[
     ReviewChoice | None,
     QueryParameter(
-        description="Events by their latest verdict (POST /events/{id}/verdict); unset: every "
-        "event not rejected"
+        description="By the latest verdict (POST /events/{id}/verdict, "
+        "/figures/{id}/verdict); unset: every record not rejected"
     ),
 ]
 
@@ -303,6 +303,7 @@ def figure_filter(
     reported_by: Text = None,
     min_confidence: MinConfidence = None,
     updated_since: UpdatedSince = None,
+    review: ReviewParam = None,
 ) -> FigureFilter:
     return FigureFilter(
         article_id=article_id,
@@ -313,6 +314,7 @@ def figure_filter(
         reported_by=reported_by,
         min_confidence=min_confidence,
         updated_since=parse_time("updated_since", updated_since),
+        review=ReviewFilter(review.value) if review else ReviewFilter.NOT_REJECTED,
     )
 
 

@@ -20,7 +20,14 @@ from service.api.filters import FILTERS, Cursor, EventFields, Limit, narrowed
 from service.api.openapi import EitherPage, openapi_schema_of
 from service.api.pages import decode_cursor, page
 from service.api.params import PathId, parse_time, query_time
-from service.api.review_input import EventPatch, VerdictIn, parse_event_patch, parse_verdict
+from service.api.review_input import (
+    EventPatch,
+    FigurePatch,
+    VerdictIn,
+    parse_event_patch,
+    parse_figure_patch,
+    parse_verdict,
+)
 from service.store.filters import (
     ActorFilter,
     CanonicalActorFilter,
@@ -52,6 +59,15 @@ class _EventPatchBody(Operation):
         self.request_body = RequestBody(
             required=True,
             content={"application/json": OpenAPIMediaType(schema=openapi_schema_of(EventPatch))},
+        )
+
+
+@dataclass
+class _FigurePatchBody(Operation):
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(
+            required=True,
+            content={"application/json": OpenAPIMediaType(schema=openapi_schema_of(FigurePatch))},
         )
 
 
@@ -92,8 +108,11 @@ class EventController(Controller):
         summary="Correct fields of an event; the model's values are kept beside the corrections",
         description="Only the fields sent are corrected; each change is stored with who made "
         "it and when, the model's value stays (`model_values`). Sending a sub_event_type alone "
-        "sets its event_type. Only events of their article's current run can be corrected; the "
-        "corrections carry over to a re-run that extracts the event again (same stable_id).",
+        "sets its event_type. `actors` replaces the event's sides (actor ids of the event's "
+        "run, each with a role); a re-run maps them onto its actors of the same names, or "
+        "keeps the model's when one is gone. Only events of their article's current run can "
+        "be corrected; the corrections carry over to a re-run that extracts the event again "
+        "(same stable_id).",
         operation_class=_EventPatchBody,
         opt=WRITE,
         request_max_body_size=16_384,
@@ -109,6 +128,7 @@ class EventController(Controller):
             correction.fields,
             correction.actor_roles,
             _reviewer(request),
+            correction.sides,
         )
 
     @post(
@@ -217,6 +237,54 @@ class FigureController(Controller):
     path = "/figures"
     tags = ["figures"]
     dependencies = FILTERS
+
+    @route("/{figure_id:int}", http_method=HttpMethod.OPTIONS, include_in_schema=False, opt=PUBLIC)
+    async def allow_one(self, figure_id: PathId) -> Response[None]:
+        # As EventController.allow_one (litestar#4169).
+        return Response(None, status_code=HTTP_204_NO_CONTENT, headers={"Allow": "OPTIONS, PATCH"})
+
+    @patch(
+        "/{figure_id:int}",
+        operation_id="correctFigure",
+        summary="Correct fields of a figure; the model's values are kept beside the corrections",
+        description="Only the fields sent are corrected; each change is stored with who made "
+        "it and when, the model's value stays (`model_values`). event_id must be an event of "
+        "the figure's run. Only figures of their article's current run can be corrected; the "
+        "corrections carry over to a re-run that extracts the figure again (same stable_id).",
+        operation_class=_FigurePatchBody,
+        opt=WRITE,
+        request_max_body_size=16_384,
+        responses=error_responses(400, 401, 403, 404, 408, 413, 415, 429, 503),
+    )
+    async def correct_figure(
+        self, request: Request[Any, Any, Any], store: NamedDependency[Store], figure_id: PathId
+    ) -> FigureRead:
+        fields = parse_figure_patch(request.headers.get("content-type"), await request.body())
+        return await anyio.to_thread.run_sync(
+            store.correct_figure, figure_id, fields, _reviewer(request)
+        )
+
+    @post(
+        "/{figure_id:int}/verdict",
+        operation_id="reviewFigure",
+        summary="Confirm or reject a figure",
+        description="The latest verdict is the figure's `review` state: GET /figures and "
+        "figures.jsonl leave rejected figures out unless ?review= asks for them, and "
+        "events.csv's fatalities never count them. Kept across re-runs that extract the "
+        "figure again.",
+        operation_class=_VerdictBody,
+        status_code=HTTP_200_OK,
+        opt=WRITE,
+        request_max_body_size=16_384,
+        responses=error_responses(400, 401, 403, 404, 408, 413, 415, 429, 503),
+    )
+    async def review_figure(
+        self, request: Request[Any, Any, Any], store: NamedDependency[Store], figure_id: PathId
+    ) -> FigureRead:
+        verdict = parse_verdict(request.headers.get("content-type"), await request.body())
+        return await anyio.to_thread.run_sync(
+            store.set_figure_verdict, figure_id, verdict.verdict, verdict.note, _reviewer(request)
+        )
 
     @get(
         "/",

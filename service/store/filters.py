@@ -54,7 +54,8 @@ def contains(column: Any, value: str) -> Any:
 
 
 class ReviewFilter(StrEnum):
-    """Events by their latest verdict; ``not_rejected`` is the lists' and exports' default."""
+    """Events and figures by their latest verdict; ``not_rejected`` is the lists' and
+    exports' default."""
 
     CONFIRMED = "confirmed"
     UNREVIEWED = "unreviewed"
@@ -125,6 +126,7 @@ class FigureFilter:
     reported_by: str | None = None
     min_confidence: float | None = None
     updated_since: dt.datetime | None = None
+    review: ReviewFilter = ReviewFilter.ALL
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from service.store.filters import (
     CanonicalActorFilter,
     EventFilter,
     FigureFilter,
+    ReviewFilter,
     Window,
     contains,
     fetch,
@@ -39,7 +40,13 @@ from service.store.read_models import (
     Provenance,
     ReviewState,
 )
-from service.store.review_reads import entries_of, review_clause, reviewed
+from service.store.review_reads import (
+    ACTORS,
+    entries_of,
+    review_clause,
+    reviewed,
+    reviewed_figure,
+)
 from service.store.runs import run_read
 from service.store.tables import (
     Actor,
@@ -161,10 +168,12 @@ class Queries:
     def figures_of_events(
         self, event_ids: list[int], category: str | None = None
     ) -> list[FigureRead]:
-        """The figures (of ``category``) tied to these events (of whichever run)."""
+        """The figures (of ``category``, as reviewers left it) tied to these events (of
+        whichever run), leaving out rejected ones."""
         with Session(self.engine) as session:
-            f = FigureFilter(category=category)
-            return self._figures(session, f, 0, None, of_events=event_ids).items
+            f = FigureFilter(review=ReviewFilter.NOT_REJECTED)
+            found = self._figures(session, f, 0, None, of_events=event_ids).items
+        return [x for x in found if category is None or x.category == category]
 
     def _events(
         self,
@@ -218,28 +227,7 @@ class Queries:
             stmt = stmt.where(col(Event.id).in_(linked))
         rows = session.exec(stmt.order_by(col(Event.id)).limit(fetch(limit))).all()
         ids = [event.id for event, _, _ in rows[:limit]]
-        links: dict[int, list[EventActorRead]] = {}
-        if ids:
-            for link, actor, canonical in session.exec(
-                select(EventActor, Actor, CanonicalActor)
-                .join(Actor, col(Actor.id) == col(EventActor.actor_id))
-                .outerjoin(ActorLink, col(ActorLink.actor_id) == col(Actor.id))
-                .outerjoin(CanonicalActor, col(CanonicalActor.id) == col(ActorLink.canonical_id))
-                .where(col(EventActor.event_id).in_(ids))
-                .order_by(col(EventActor.id))
-            ).all():
-                links.setdefault(link.event_id, []).append(
-                    EventActorRead(
-                        actor_id=actor.id or 0,
-                        name=actor.name,
-                        actor_type=actor.actor_type,
-                        role=link.role,
-                        confidence=link.confidence,
-                        model_probability=link.model_probability,
-                        canonical_id=canonical.id if canonical else None,
-                        canonical_name=canonical.name if canonical else None,
-                    )
-                )
+        links = _links(session, [i or 0 for i in ids])
         places: dict[int, PlaceRead] = {}
         if ids:
             for place in session.exec(
@@ -249,6 +237,14 @@ class Queries:
                     place.model_dump(exclude={"event_id", "article_id"})
                 )
         reviews = entries_of(session, [event.stable_id for event, _, _ in rows[:limit]])
+        sides_of = _run_actors(
+            session,
+            {
+                event.run_id
+                for event, _, _ in rows[:limit]
+                if any(e.field == ACTORS for e in reviews.get(event.stable_id, []))
+            },
+        )
         items = [
             reviewed(
                 EventRead(
@@ -261,6 +257,7 @@ class Queries:
                     review=ReviewState.UNREVIEWED,
                 ),
                 reviews.get(event.stable_id, []),
+                sides_of.get(event.run_id),
             )
             for event, run, record in rows[:limit]
         ]
@@ -441,12 +438,26 @@ class Queries:
             stmt = stmt.where(contains(Figure.reported_by, f.reported_by))
         if f.updated_since is not None:
             stmt = stmt.where(col(StableRecord.updated_at) >= as_utc(f.updated_since))
+        stmt = review_clause(stmt, f.review)
         rows = session.exec(stmt.order_by(col(Figure.id)).limit(fetch(limit))).all()
+        reviews = entries_of(session, [figure.stable_id for figure, _, _ in rows[:limit]])
+        events_of = _run_events(
+            session,
+            {
+                figure.run_id
+                for figure, _, _ in rows[:limit]
+                if any(e.field == "event_id" for e in reviews.get(figure.stable_id, []))
+            },
+        )
         items = [
-            FigureRead(
-                **figure.model_dump(exclude={"run_id"}),
-                provenance=_provenance(run),
-                updated_at=as_utc(record.updated_at),
+            reviewed_figure(
+                FigureRead(
+                    **figure.model_dump(exclude={"run_id"}),
+                    provenance=_provenance(run),
+                    updated_at=as_utc(record.updated_at),
+                ),
+                reviews.get(figure.stable_id, []),
+                events_of.get(figure.run_id),
             )
             for figure, run, record in rows[:limit]
         ]
@@ -455,6 +466,65 @@ class Queries:
     def ping(self) -> None:
         with Session(self.engine) as session:
             session.exec(select(1)).one()
+
+
+def _side(
+    actor: Actor, canonical: CanonicalActor | None, link: EventActor | None = None
+) -> EventActorRead:
+    return EventActorRead(
+        actor_id=actor.id or 0,
+        name=actor.name,
+        actor_type=actor.actor_type,
+        role=link.role if link is not None else "",
+        confidence=link.confidence if link is not None else None,
+        model_probability=link.model_probability if link is not None else None,
+        canonical_id=canonical.id if canonical else None,
+        canonical_name=canonical.name if canonical else None,
+    )
+
+
+def _links(session: Session, event_ids: list[int]) -> dict[int, list[EventActorRead]]:
+    """The sides of these events, with their actors' canonical actors."""
+    links: dict[int, list[EventActorRead]] = {}
+    if event_ids:
+        for link, actor, canonical in session.exec(
+            select(EventActor, Actor, CanonicalActor)
+            .join(Actor, col(Actor.id) == col(EventActor.actor_id))
+            .outerjoin(ActorLink, col(ActorLink.actor_id) == col(Actor.id))
+            .outerjoin(CanonicalActor, col(CanonicalActor.id) == col(ActorLink.canonical_id))
+            .where(col(EventActor.event_id).in_(event_ids))
+            .order_by(col(EventActor.id))
+        ).all():
+            links.setdefault(link.event_id, []).append(_side(actor, canonical, link))
+    return links
+
+
+def _run_actors(session: Session, runs: set[int]) -> dict[int, dict[str, EventActorRead]]:
+    """The actors of these runs (without a role), by run and folded name: what an actors
+    correction's sides are found among."""
+    found: dict[int, dict[str, EventActorRead]] = {}
+    if runs:
+        for actor, canonical in session.exec(
+            select(Actor, CanonicalActor)
+            .outerjoin(ActorLink, col(ActorLink.actor_id) == col(Actor.id))
+            .outerjoin(CanonicalActor, col(CanonicalActor.id) == col(ActorLink.canonical_id))
+            .where(col(Actor.run_id).in_(runs))
+            .order_by(col(Actor.id))
+        ).all():
+            by_name = found.setdefault(actor.run_id, {})
+            by_name.setdefault(actor.name.casefold(), _side(actor, canonical))
+    return found
+
+
+def _run_events(session: Session, runs: set[int]) -> dict[int, dict[int, int]]:
+    """The events of these runs: event id by stable id, by run (figures' event_id corrections)."""
+    found: dict[int, dict[int, int]] = {}
+    if runs:
+        for run_id, stable_id, event_id in session.exec(
+            select(Event.run_id, Event.stable_id, Event.id).where(col(Event.run_id).in_(runs))
+        ).all():
+            found.setdefault(run_id, {})[stable_id] = event_id or 0
+    return found
 
 
 def _loose(text: Any) -> Any:

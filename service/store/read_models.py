@@ -59,7 +59,10 @@ class ActorRead(ActorBase):
 class CorrectionRead(BaseModel):
     """A reviewer's correction of one field; the model's value stays in ``model_values``."""
 
-    field: str = Field(description="The corrected field (actor_role: the role of ``actor``)")
+    field: str = Field(
+        description="The corrected field (actor_role: the role of ``actor``; actors: the "
+        "event's sides, lists of {actor_id, name, role})"
+    )
     actor: str | None = Field(default=None, description="For actor_role: the actor's name")
     old: Any = Field(description="The value before this correction")
     new: Any = Field(description="The value after it")
@@ -145,6 +148,14 @@ class FigureRead(FigureBase):
     article_id: int
     event_id: int | None
     provenance: Provenance
+    review: ReviewState = Field(
+        default=ReviewState.UNREVIEWED, description="The latest verdict, or unreviewed"
+    )
+    verdict: VerdictRead | None = None
+    model_values: dict[str, Any] = Field(
+        default_factory=dict, description="The model's value of each corrected field"
+    )
+    corrections: list[CorrectionRead] = Field(default_factory=list, description="Oldest first")
 
 
 class ArticleSummary(ArticleBase):
