@@ -195,3 +195,10 @@ def test_a_passive_that_is_no_violence_says_nothing() -> None:
     )
     sentence = "Troops assaulted Douma, held by Jaysh al-Islam since 2013."
     assert _settle(sentence, ["Troops"], ["Jaysh al-Islam"]) == (["Troops"], ["Jaysh al-Islam"])
+
+
+def test_one_name_is_on_one_side() -> None:
+    sentence = "Regime forces have captured almost all of Ghouta."
+    assert _settle(sentence, ["Regime forces"], ["Regime forces"]) == (["Regime forces"], [])
+    sentence = "Two rebels were killed near Jobar."
+    assert _settle(sentence, ["rebels"], ["rebels"]) == ([], ["rebels"])

@@ -17,7 +17,8 @@ two. Code checks each pick against what the sentence's words and parse say:
 - the grammar says who acted: the object of "by" after a passive verb or an attack noun
   ("ambushed by gunmen", "an assault by the Rapid Support Forces") acted, and the subject of a
   passive verb ("police officers were killed") was hit. When it contradicts the model's
-  sides and nothing supports them, the two sides are swapped.
+  sides and nothing supports them, the two sides are swapped;
+- one name is on one side: the side the parse says, else the side that acted.
 
 Dropping leaves a side empty rather than guessing another.
 """
@@ -125,6 +126,14 @@ def settle_sides(
     supported = "acted" in said_acted or "hit" in said_hit
     if contradicted and not supported:
         acted, hit = hit, acted
+    # one name on both sides is on one: the side the parse says, else the side that acted
+    both = {s.mention.text.casefold() for s in acted} & {s.mention.text.casefold() for s in hit}
+    for name in both:
+        side = next(s for s in acted if s.mention.text.casefold() == name)
+        if _grammar(doc, side.mention) == "hit":
+            acted = [s for s in acted if s.mention.text.casefold() != name]
+        else:
+            hit = [s for s in hit if s.mention.text.casefold() != name]
     # civilians are hit, never the side that acted (ACLED's actor2 "Civilians", inter code 7)
     return [s for s in acted if not _VICTIMS.match(s.mention.text.strip())], hit
 
