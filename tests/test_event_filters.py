@@ -116,6 +116,7 @@ FILTERED = [
     ("fatalities_min=12", ["douma", "kharkiv"]),  # "dozens" counts 12
     ("fatalities_min=13", ["douma"]),
     ("fatalities_min=41", []),
+    ("fatalities_min=10000000000", []),  # above 2**31: PostgreSQL compares it as BIGINT
     ("inter=1", ["kharkiv"]),
     ("inter=2", ["damascus"]),
     ("inter=3", ["abduction"]),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import case, func, literal, or_
+from sqlalchemy import BigInteger, case, func, literal, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -561,7 +561,8 @@ def _place_and_count_clauses(stmt: Any, f: EventFilter) -> Any:
             .correlate(Event)
             .scalar_subquery()
         )
-        stmt = stmt.where(killed >= f.fatalities_min)
+        # bound as BIGINT: a count may pass 2**31 (MAX_FIGURE), PostgreSQL's INTEGER would not
+        stmt = stmt.where(killed >= literal(f.fatalities_min, BigInteger))
     if f.inter is not None:
         sides = (ActorRole.PERPETRATOR.value, ActorRole.TARGET.value)
         coded = (
