@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 from service.extraction.mentions import (
@@ -53,6 +53,13 @@ def english() -> Language:
     import spacy
 
     return spacy.load(MODEL, exclude=["lemmatizer"])
+
+
+@lru_cache(maxsize=16)
+def parse(sentence: str) -> Doc:
+    """One sentence parsed; the rules on one sentence's answers (places.judge, sides.settle_sides
+    for each of its events) share the parse instead of running the pipeline again."""
+    return english()(sentence)
 
 
 def _docs(text: str) -> Iterator[tuple[int, Doc]]:

@@ -23,10 +23,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import TYPE_CHECKING
 
 from service.extraction import nlp
 from service.extraction.mentions import Mention
 from service.geo.gazetteer import gazetteer, name_keys, normalise
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
 
 _PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 _NOT_PLACE_LABELS = frozenset({"ORG", "NORP", "PERSON"})
@@ -130,12 +134,10 @@ def judge(sentence: str, places: Sequence[Mention], sized: bool = False) -> list
     Ariha") is a place whatever spaCy's label."""
     if not places:
         return []
-    doc = nlp.english()(sentence)
+    doc = nlp.parse(sentence)
     judged = []
     for mention in places:
-        labels = {
-            e.label_ for e in doc.ents if e.start_char < mention.end and mention.start < e.end_char
-        }
+        labels = labels_of(doc, mention)
         country = is_country(mention.text)
         placeness = _placeness(mention, labels, country)
         if (
@@ -148,6 +150,11 @@ def judge(sentence: str, places: Sequence[Mention], sized: bool = False) -> list
             placeness = Placeness.LIKELY
         judged.append(Candidate(mention, placeness, country))
     return judged
+
+
+def labels_of(doc: Doc, mention: Mention) -> set[str]:
+    """spaCy's entity labels over the mention's characters."""
+    return {e.label_ for e in doc.ents if e.start_char < mention.end and mention.start < e.end_char}
 
 
 def _placeness(mention: Mention, labels: set[str], country: bool) -> Placeness:

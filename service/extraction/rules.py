@@ -19,20 +19,21 @@ _DATELINE = re.compile(
 _HEADLINE_MAX_WORDS = 20
 
 
+def _dateline(line: str) -> re.Match[str] | None:
+    match = _DATELINE.match(line)
+    return match if match is not None and len(match.group("place")) >= 3 else None
+
+
 def dateline(line: str) -> tuple[int, int] | None:
     """The span of a dateline's place at the start of ``line``, if the line opens with one."""
-    match = _DATELINE.match(line)
-    if match is None or len(match.group("place")) < 3:
-        return None
-    return match.span("place")
+    match = _dateline(line)
+    return match.span("place") if match is not None else None
 
 
 def dateline_end(line: str) -> int | None:
     """Where a dateline ("JOLO, Philippines (AP) -") that opens ``line`` ends, if one does."""
-    match = _DATELINE.match(line)
-    if match is None or len(match.group("place")) < 3:
-        return None
-    return match.end()
+    match = _dateline(line)
+    return match.end() if match is not None else None
 
 
 def headline_end(text: str) -> int | None:

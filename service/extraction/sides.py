@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Literal
 
 from service.extraction import nlp
 from service.extraction.mentions import Mention
-from service.extraction.places import in_gazetteer, is_country
+from service.extraction.places import in_gazetteer, is_country, labels_of
 from service.extraction.rules import dateline_end
 from service.extraction.taxonomy import ActorType
 
@@ -116,7 +116,7 @@ def settle_sides(
     completed, and the two sides swapped when the grammar says the model swapped them."""
     if not by and not against:
         return [], []
-    doc = nlp.english()(sentence)
+    doc = nlp.parse(sentence)
     filed_from = dateline_end(sentence) or 0
     acted = _actors(sentence, doc, by, filed_from)
     hit = _actors(sentence, doc, against, filed_from)
@@ -142,7 +142,7 @@ def _actors(sentence: str, doc: Doc, sides: Sequence[Side], filed_from: int) -> 
     kept: list[Side] = []
     seen: set[str] = set()
     for side in sides:
-        mention = _completed(sentence, side.mention, _labels(doc, side.mention))
+        mention = _completed(sentence, side.mention, labels_of(doc, side.mention))
         if mention is None or not _is_actor(sentence, doc, mention, filed_from):
             continue
         key = mention.text.casefold()
@@ -177,7 +177,7 @@ def _is_actor(sentence: str, doc: Doc, mention: Mention, filed_from: int) -> boo
     titled = _TITLED_PERSON.search(text) or _TITLE_BEFORE.search(sentence[: mention.start])
     if titled and not _FORCE_WORD.search(text):
         return False  # spaCy's PERSON alone is no sign: it calls many armed groups people
-    return not _is_place(sentence, mention, _labels(doc, mention))
+    return not _is_place(sentence, mention, labels_of(doc, mention))
 
 
 def _is_place(sentence: str, mention: Mention, labels: set[str]) -> bool:
@@ -188,10 +188,6 @@ def _is_place(sentence: str, mention: Mention, labels: set[str]) -> bool:
     if is_country(text):
         return where  # "in Nigeria" is where; "Russia launched" is who
     return (where or bool(labels & _PLACE_LABELS)) and in_gazetteer(text)
-
-
-def _labels(doc: Doc, mention: Mention) -> set[str]:
-    return {e.label_ for e in doc.ents if e.start_char < mention.end and mention.start < e.end_char}
 
 
 def _grammar(doc: Doc, mention: Mention) -> Grammar | None:
