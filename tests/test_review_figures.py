@@ -90,6 +90,7 @@ async def test_a_figure_correction_is_stored_beside_the_models_value(
         ({"high": 10}, "high: low 40 is above high 10"),
         ({"population": ""}, "population: String should have at least 1 character"),
         ({"event_id": 999}, "event_id: event 999 is not an event of figure"),
+        ({"event_id": 2**70}, "event_id: Input should be less than or equal to"),  # was a 500
         ([], "body must be a JSON object"),
     ],
 )
@@ -209,6 +210,10 @@ async def test_an_events_sides_are_corrected_beside_the_models(
     ("body", "message"),
     [
         ({"actors": [{"actor_id": 999, "role": "target"}]}, "actors: actor 999 is not an actor"),
+        (
+            {"actors": [{"actor_id": 2**70, "role": "target"}]},
+            "actors.0.actor_id: Input should be less than or equal to",
+        ),
         ({"actors": [{"actor_id": 2, "role": "victim"}]}, "actors.0.role: Input should be"),
         ({"actors": [{"actor_id": 2}]}, "actors.0.role: Field required"),
         ({"actors": None}, "actors: cannot be null"),

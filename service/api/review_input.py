@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from service.api.article_input import _iso_date, json_object
+from service.api.params import MAX_ID
 from service.errors import BadRequestError
 from service.extraction.records import MAX_FIGURE
 from service.extraction.taxonomy import (
@@ -28,7 +29,9 @@ from service.store.tables import Verdict
 class SideIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    actor_id: int = Field(ge=1, description="An actor of the event's run (GET /actor-mentions)")
+    actor_id: int = Field(
+        ge=1, le=MAX_ID, description="An actor of the event's run (GET /actor-mentions)"
+    )
     role: ActorRole
 
 
@@ -89,7 +92,7 @@ class FigurePatch(BaseModel):
     population: str | None = Field(default=None, min_length=1, max_length=200)
     reported_by: str | None = Field(default=None, min_length=1, max_length=200)
     event_id: int | None = Field(
-        default=None, ge=1, description="An event of the figure's run; null: no event"
+        default=None, ge=1, le=MAX_ID, description="An event of the figure's run; null: no event"
     )
 
 
