@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import re
 
+# Lower-case words inside a name ("Islamic State in West Africa Province"): no initials.
+_JOINS = frozenset({"of", "for", "the", "and", "in", "al", "de", "du", "el", "on"})
 _WORD = r"(?:[A-Z][\w'\u2019\-]*|al-[A-Z][\w\-]*)"
-_JOIN = r"(?:of|for|the|and|in|al|de|du|el|on)"
+_JOIN = "(?:" + "|".join(sorted(_JOINS)) + ")"
 _NAME = re.compile(rf"{_WORD}(?:\s+(?:{_JOIN}\s+)*{_WORD})*")
 _DEFINED = re.compile(rf"(?P<long>{_NAME.pattern})\s*\((?P<short>[A-Z][A-Za-z\-\.&]{{1,11}})\)")
-_JOINS = frozenset({"of", "for", "the", "and", "in", "al", "de", "du", "el", "on"})
 # Words opening a sentence before a name ("The", "On") are not part of it.
 _LEADING = frozenset({"the", "a", "an", "on", "in", "at", "by", "from", "with", "and", "but"})
 
@@ -34,6 +35,7 @@ _MEMBERS = frozenset(
 
 
 def key(name: str) -> str:
+    """A name compared as written, case and spacing aside (the article's actor key)."""
     return " ".join(name.split()).casefold()
 
 

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from service.extraction.actor_types import home_country, rule_type
 from service.extraction.aliases import alias_groups, canonical
+from service.extraction.aliases import key as name_key
 from service.extraction.confidence import AnswerProbabilities, Calibration, Kind, combine
 from service.extraction.dates import find_date_expressions, resolve_date
 from service.extraction.drafts import (
@@ -98,10 +99,6 @@ def _counts_things(population: str | None, pipeline: int = 1) -> bool:
 
 def _numbers(picks: list[Any]) -> list[int]:
     return [pick.name if isinstance(pick, ActorPick) else pick for pick in picks]
-
-
-def name_key(name: str) -> str:
-    return " ".join(name.split()).casefold()
 
 
 @dataclass(slots=True)

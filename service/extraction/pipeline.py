@@ -19,7 +19,8 @@ import anyio.to_thread
 
 from service.errors import ExtractionError, LLMOutputError
 from service.extraction.actor_types import rule_type
-from service.extraction.builder import RecordBuilder, name_key
+from service.extraction.aliases import key as name_key
+from service.extraction.builder import RecordBuilder
 from service.extraction.confidence import AnswerProbabilities, Calibration
 from service.extraction.drafts import (
     ActorTypeAnswer,
