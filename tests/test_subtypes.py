@@ -18,8 +18,15 @@ import yaml
 
 from evals.runner import ROOT
 from evals.typing_set import sentences
-from service.extraction.subtypes import RULE_NAMES, RULES, may_report, rule_sub_type
-from service.extraction.taxonomy import SubEventType
+from service.extraction.subtypes import (
+    RULE_NAMES,
+    RULES,
+    may_report,
+    rule_over_battles,
+    rule_sub_type,
+    territory_by_taker,
+)
+from service.extraction.taxonomy import ActorType, SubEventType
 
 S = SubEventType
 WEB = "ACLED Codebook (web edition, acleddata.com/knowledge-base/codebook/)"
@@ -437,3 +444,124 @@ def test_may_report_drops_sentences_about_nothing() -> None:
         "He is 45 years old and married.",
     ):
         assert not may_report(sentence), sentence
+
+
+# extract.v11's territory_sides: who took the place decides (subtypes.territory_by_taker).
+GRT_QUOTE = (  # Battles > Government regains territory
+    "This sub-event type is used when government forces or their affiliates that are fighting "
+    "against competing state forces or against a non-state group regain control of a location "
+    "through armed interaction."
+)
+NSO_QUOTE = (  # Battles > Non-state actor overtakes territory
+    "This sub-event type is used when a non-state actor (excluding those operating directly on "
+    "behalf of the government) or a foreign state actor, through armed interaction, captures "
+    "territory from an opposing government or non-state actor"
+)
+A = ActorType
+
+
+@pytest.mark.parametrize(
+    ("sentence", "proposed", "takers", "expected"),
+    [
+        # GRT_QUOTE: government forces regain control of a location
+        (
+            "Army units took control of Kalaa after fighting with the rebels.",
+            S.ARMED_CLASH,
+            [A.STATE_FORCES],
+            S.GOVERNMENT_REGAINS_TERRITORY,
+        ),
+        (
+            "Troops stormed the camp and seized it from the militants.",
+            S.NON_STATE_ACTOR_OVERTAKES_TERRITORY,
+            [A.STATE_FORCES, None],
+            S.GOVERNMENT_REGAINS_TERRITORY,
+        ),
+        # NSO_QUOTE: a non-state actor or a foreign state actor captures territory
+        (
+            "Fighters attacked the village of Damase and seized it after brief fighting.",
+            S.ARMED_CLASH,
+            [A.REBEL_GROUP],
+            S.NON_STATE_ACTOR_OVERTAKES_TERRITORY,
+        ),
+        (
+            "Foreign troops overran the border town after a day of clashes.",
+            S.GOVERNMENT_REGAINS_TERRITORY,
+            [A.EXTERNAL_OTHER_FORCES],
+            S.NON_STATE_ACTOR_OVERTAKES_TERRITORY,
+        ),
+        (
+            "500 gunmen attacked Kala, overpowering the vigilantes and overtaking the village.",
+            S.ARMED_CLASH,
+            [A.IDENTITY_MILITIA],
+            S.NON_STATE_ACTOR_OVERTAKES_TERRITORY,
+        ),
+        # "their affiliates" / "excluding those operating directly on behalf of the government":
+        # a political militia could be either
+        (
+            "The militia took control of the town after clashes.",
+            S.ARMED_CLASH,
+            [A.POLITICAL_MILITIA],
+            None,
+        ),
+        # both kinds among the takers, or none typed: the takers do not decide
+        (
+            "Troops and rebels captured the town.",
+            S.ARMED_CLASH,
+            [A.STATE_FORCES, A.REBEL_GROUP],
+            None,
+        ),
+        ("They captured the town after clashes.", S.ARMED_CLASH, [None], None),
+        # no place taken: a clash stays a clash
+        ("Soldiers clashed with rebels near the town.", S.ARMED_CLASH, [A.STATE_FORCES], None),
+        # "through armed interaction": taken without a fight is no battle
+        (
+            "Troops took control of the town; no violence was reported.",
+            S.ARMED_CLASH,
+            [A.STATE_FORCES],
+            None,
+        ),
+        # only Battles events: an air strike on a captured town stays an air strike
+        (
+            "Warplanes struck the town the rebels captured last week.",
+            S.AIR_DRONE_STRIKE,
+            [A.STATE_FORCES],
+            None,
+        ),
+    ],
+)
+def test_territory_by_taker(
+    sentence: str, proposed: SubEventType, takers: list[ActorType | None], expected: S | None
+) -> None:
+    assert GRT_QUOTE and NSO_QUOTE
+    assert territory_by_taker(sentence, proposed, takers) == expected
+
+
+# extract.v11's rules_over_clash (subtypes.rule_over_battles). ACLED Codebook, "Event types and
+# sub-event types": "the event types and sub-event types ... are presented in hierarchical
+# order"; Explosions/Remote violence > "When an Explosions/Remote violence event is reported in
+# the context of an ongoing battle, it is merged and recorded as a single Battles event."
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (
+            "A suspected Boko Haram suicide bomber attacked a bus station, killing 71 people.",
+            S.SUICIDE_BOMB,
+        ),
+        ("Taliban militants fired rockets at an army post in Farah.", S.SHELLING_ARTILLERY_MISSILE),
+        (
+            "AMISOM forces clash with al Shabaab, retake Goof Guduud.",
+            S.GOVERNMENT_REGAINS_TERRITORY,
+        ),
+        # an engagement is named: the battle stands (the remote-violence rule does not fire)
+        ("Troops clashed with militants who fired mortars at the base.", None),
+        # a rule outside remote violence and territory still defers to the Battles proposal
+        ("Militants clashed with troops and kidnapped three soldiers.", None),
+    ],
+)
+def test_a_battles_proposal_does_not_stop_remote_violence_or_territory(
+    sentence: str, expected: S | None
+) -> None:
+    typed = rule_over_battles(sentence, S.ARMED_CLASH)
+    assert (typed[0] if typed else None) == expected
+    if expected is not None:
+        assert rule_sub_type(sentence, S.ARMED_CLASH) is None  # extract.v10 deferred

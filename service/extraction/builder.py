@@ -47,7 +47,7 @@ from service.extraction.rules import (
 )
 from service.extraction.sentences import Sentence
 from service.extraction.sides import Side, settle_sides
-from service.extraction.subtypes import rule_sub_type
+from service.extraction.subtypes import rule_over_battles, rule_sub_type, territory_by_taker
 from service.extraction.taxonomy import (
     EVENT_TYPE_OF,
     ActorRole,
@@ -299,7 +299,8 @@ class RecordBuilder:
             # the words of a sentence decide the sub-type of its one event; of several events
             # they cannot say which words belong to which
             record = reported[0].record
-            typed = rule_sub_type(sentence.text, record["sub_event_type"])
+            decide = rule_over_battles if "rules_over_clash" in self.rules else rule_sub_type
+            typed = decide(sentence.text, record["sub_event_type"])
             if typed is not None:
                 record["sub_event_type"], record["event_type"] = typed[0], EVENT_TYPE_OF[typed[0]]
         for pending in reported:
@@ -358,6 +359,8 @@ class RecordBuilder:
         ]
         events: list[EventRecord] = []
         kept: dict[int, int] = {}
+        if "territory_sides" in self.rules:
+            self._type_territory()
         if self.pipeline >= 2:
             kept = self._merge_occurrences()
         if "detail_sentences" in self.rules:
@@ -397,6 +400,20 @@ class RecordBuilder:
         return ArticleExtraction(
             actors=actors, events=events, figures=figures, dropped=self.dropped
         )
+
+    def _type_territory(self) -> None:
+        """A place taken in a battle: its perpetrators' actor types say by whom (subtypes.
+        territory_by_taker). Run once every actor has its type."""
+        for pending in self._events:
+            record = pending.record
+            takers = [
+                self._actors[actor].actor_type
+                for actor, role in pending.refs
+                if role is ActorRole.PERPETRATOR
+            ]
+            typed = territory_by_taker(record["evidence"], record["sub_event_type"], takers)
+            if typed is not None:
+                record["sub_event_type"], record["event_type"] = typed, EVENT_TYPE_OF[typed]
 
     def _merge_occurrences(self) -> dict[int, int]:
         """Several sentences about one occurrence are one event: each later report of the same

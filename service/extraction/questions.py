@@ -16,6 +16,7 @@ from service.extraction.counts import Count, find_counts
 from service.extraction.mentions import Mention, find_mentions
 from service.extraction.rules import dateline, headline_end, model_addressed_lines
 from service.extraction.sentences import Sentence, split_sentences
+from service.extraction.subtypes import may_report
 
 _BOILERPLATE = re.compile(
     r"^(read more:|like this:?$|latest news$|image\b|advertisement$|published\b)", re.I
@@ -47,6 +48,18 @@ _MORE_EVENT_WORDS = re.compile(
     re.IGNORECASE,
 )
 
+# "No casualties were reported", "neither fatalities nor injuries": that nobody was harmed is
+# a detail of an event told elsewhere, not an event (extract.v11's definition_sentences).
+_NO_HARM = re.compile(
+    r"\b(?:no|neither|nor|without|zero)\s+(?:\w+\s+){0,2}?(?:casualt\w*|fatalit\w*|injur\w*"
+    r"|deaths?|victims|losses|damage)(?:\s*,?\s*(?:or|nor|and)\s+(?:\w+\s+)?(?:casualt\w*"
+    r"|fatalit\w*|injur\w*|deaths?|damage))*(?:\s+(?:was|were|has been|have been))?"
+    r"(?:\s+(?:immediately\s+)?(?:reported|recorded|known))?"
+    r"|\b(?:nobody|no one|no-one)\s+(?:was|were)\s+(?:\w+\s+)?(?:killed|hurt|injured|harmed"
+    r"|wounded)",
+    re.IGNORECASE,
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Question:
@@ -72,8 +85,12 @@ def questions_for(
     """One question per sentence that may report something: not boilerplate, a fragment or a
     repeated line (headline), and holding a count or a word of violence, force or negotiation.
     With the ``model_addressed`` rule (extract.v9), not in a line that addresses the model
-    (rules.addresses_model: a prompt injection is no reportage)."""
-    questions = _questions_v2(text) if pipeline >= 2 else _questions_v1(text)
+    (rules.addresses_model: a prompt injection is no reportage). With ``definition_sentences``
+    (extract.v11), also every sentence a sub-type rule or definition could type
+    (subtypes.may_report: "airstrikes targeted", "handed over the town"), and not a sentence
+    whose only such words say that nobody was harmed ("No casualties were reported.")."""
+    definitions = "definition_sentences" in rules
+    questions = _questions_v2(text) if pipeline >= 2 else _questions_v1(text, definitions)
     if "model_addressed" not in rules:
         return questions
     lines = model_addressed_lines(text)
@@ -82,7 +99,7 @@ def questions_for(
     ]
 
 
-def _questions_v1(text: str) -> list[Question]:
+def _questions_v1(text: str, definitions: bool = False) -> list[Question]:
     seen: set[str] = set()
     questions = []
     for sentence in split_sentences(text):
@@ -91,7 +108,11 @@ def _questions_v1(text: str) -> list[Question]:
             continue
         seen.add(key)
         question = Question.about(sentence)
-        if question.counts or _EVENT_WORDS.search(sentence.text):
+        if definitions:
+            words = _NO_HARM.sub(" ", sentence.text)
+            if question.counts or _EVENT_WORDS.search(words) or may_report(words):
+                questions.append(question)
+        elif question.counts or _EVENT_WORDS.search(sentence.text):
             questions.append(question)
     return questions
 

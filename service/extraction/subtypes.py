@@ -69,7 +69,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from service.extraction.taxonomy import SubEventType
+from service.extraction.taxonomy import ActorType, SubEventType
 
 _S = SubEventType
 
@@ -513,6 +513,68 @@ def rule_sub_type(
             if proposed is not None and proposed != rule.sub_type and proposed in rule.defers_to:
                 return None
             return rule.sub_type, rule.name
+    return None
+
+
+# Rules whose words already rule out a battle (remote violence fires only without an
+# engagement) or outrank it (a place taken in the fighting).
+_OVER_BATTLES = _E_RV | {_S.GOVERNMENT_REGAINS_TERRITORY, _S.NON_STATE_ACTOR_OVERTAKES_TERRITORY}
+
+
+def rule_over_battles(
+    sentence: str, proposed: SubEventType | None
+) -> tuple[SubEventType, str] | None:
+    """``rule_sub_type``, except that the model's Battles proposal (small models answer
+    "clash" for most violence) does not stop a remote-violence or territory rule (extract.v11's
+    rules_over_clash). ACLED Codebook, "Event types and sub-event types": "the event types and
+    sub-event types ... are presented in hierarchical order"; a remote-violence rule does not
+    fire where the sentence names another engagement, so a battle is already ruled out."""
+    if proposed in _BATTLES:
+        typed = rule_sub_type(sentence, None)
+        if typed is not None and typed[0] in _OVER_BATTLES:
+            return typed
+    return rule_sub_type(sentence, proposed)
+
+
+# -- who took the place (extract.v11's territory_sides) ----------------------------------------
+
+# Taking a place, beyond TAKE and OVERRAN: "seized it", "overtaking the village".
+_TAKEN_MORE = _words(
+    r"seiz(?:e|ed|es|ing) (?:it|them|the (?:\w+ )?(?:town|village|city|area|base|camp|post))"
+    r"|overtaking|took (?:over )?(?:the )?(?:town|village|city|area|base|camp)"
+    r"|(?:took|taken|taking|seized|gained|regained) (?:full |complete )?control (?:of|over) "
+    r"(?:the )?(?=(?-i:[A-Z]))|captur(?:e|ed|es|ing) (?:the )?(?=(?-i:[A-Z]))"
+)
+_STATE_TAKERS = frozenset({ActorType.STATE_FORCES, ActorType.GOVERNMENT})
+# A foreign state's forces taking a place abroad overtake it like a non-state actor does.
+_OTHER_TAKERS = frozenset(
+    {ActorType.REBEL_GROUP, ActorType.IDENTITY_MILITIA, ActorType.EXTERNAL_OTHER_FORCES}
+)
+
+
+def territory_by_taker(
+    sentence: str, proposed: SubEventType, takers: list[ActorType | None]
+) -> SubEventType | None:
+    """Whether a Battles event is a place taken, and by whom. ACLED Codebook, "Government
+    regains territory": "government forces or their affiliates that are fighting against
+    competing state forces or against a non-state group regain control of a location through
+    armed interaction"; "Non-state actor overtakes territory": "a non-state actor (excluding
+    those operating directly on behalf of the government) or a foreign state actor, through
+    armed interaction, captures territory". The sentence must say a place was taken (not
+    peacefully), and the event's perpetrators (``takers``, by actor type) decide; a political
+    militia may be a government's affiliate or not, so it decides nothing. None when this does
+    not apply or the takers do not decide."""
+    if proposed not in _BATTLES:
+        return None
+    taken = _taken(sentence) or _TAKEN_MORE.search(sentence) is not None
+    if not taken or PEACEFUL_TRANSFER.search(sentence) is not None:
+        return None
+    kinds = {kind for kind in takers if kind is not None}
+    state, other = bool(kinds & _STATE_TAKERS), bool(kinds & _OTHER_TAKERS)
+    if state and not other:
+        return _S.GOVERNMENT_REGAINS_TERRITORY
+    if other and not state:
+        return _S.NON_STATE_ACTOR_OVERTAKES_TERRITORY
     return None
 
 
