@@ -104,11 +104,9 @@ class StructuredLLM:
         context: dict[str, Any],
         salvage: Salvage[T],
         schema: dict[str, Any] | None = None,
-        top_logprobs: int = 0,
     ) -> Outcome[T]:
         """``schema``: a narrower JSON schema than ``response_model``'s for this call; in grammar
-        mode it (or else the model's schema) constrains decoding. ``top_logprobs``: also ask for
-        that many alternatives per answer token (a choice scored over its options)."""
+        mode it (or else the model's schema) constrains decoding."""
         stats = CallStats()
         extra: dict[str, Any] = {}
         if self._grammar:
@@ -119,8 +117,6 @@ class StructuredLLM:
             extra["extra_body"] = {"response_format": {"type": "json_object", "schema": schema}}
         if self._logprobs:
             extra["logprobs"] = True
-            if top_logprobs:
-                extra["top_logprobs"] = min(top_logprobs, 20)  # OpenAI's limit
         hooks = Hooks()
 
         raw: list[str] = []
@@ -219,17 +215,8 @@ def _logprobs(response: Any) -> list[Token] | None:
             return None
         if math.isnan(logprob):
             return None
-        found.append(Token(text, min(float(logprob), 0.0), _alternatives(item)))
+        found.append(Token(text, min(float(logprob), 0.0)))
     return found
-
-
-def _alternatives(item: Any) -> tuple[tuple[str, float], ...]:
-    top = []
-    for alternative in getattr(item, "top_logprobs", None) or ():
-        text, logprob = getattr(alternative, "token", None), getattr(alternative, "logprob", None)
-        if isinstance(text, str) and isinstance(logprob, int | float) and not math.isnan(logprob):
-            top.append((text, min(float(logprob), 0.0)))
-    return tuple(top)
 
 
 def _unavailable(exc: openai.APIError) -> LLMUnavailableError:

@@ -32,27 +32,6 @@ _EPS = 1e-6
 class Token:
     text: str
     logprob: float
-    # The most likely tokens at this position with their log-probabilities, where asked for
-    # (``top_logprobs``): what else the model could have written here.
-    top: tuple[tuple[str, float], ...] = ()
-
-
-def choice_distribution(tokens: Sequence[Token] | None, options: Sequence[str]) -> dict[str, float]:
-    """The model's probability of each option at the first token that wrote one, renormalised
-    over the options it ranked among its top tokens (an option it did not rank gets none).
-    Empty when the endpoint sent no alternatives."""
-    wanted = set(options)
-    for token in tokens or ():
-        if token.text.strip() not in wanted:
-            continue
-        found: dict[str, float] = {}
-        for text, logprob in token.top:
-            option = text.strip()
-            if option in wanted and option not in found:
-                found[option] = math.exp(max(logprob, -700.0))
-        total = sum(found.values())
-        return {option: p / total for option, p in found.items()} if total > 0 else {}
-    return {}
 
 
 class AnswerProbabilities:
