@@ -495,6 +495,13 @@ A = ActorType
             [A.IDENTITY_MILITIA],
             S.NON_STATE_ACTOR_OVERTAKES_TERRITORY,
         ),
+        # the model's territory label says a place was taken, whatever the verb
+        (
+            "The army used gunfire to take over the barracks where mutineers refused to disarm.",
+            S.NON_STATE_ACTOR_OVERTAKES_TERRITORY,
+            [A.STATE_FORCES],
+            S.GOVERNMENT_REGAINS_TERRITORY,
+        ),
         # "their affiliates" / "excluding those operating directly on behalf of the government":
         # a political militia could be either
         (

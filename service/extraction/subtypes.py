@@ -560,14 +560,16 @@ def territory_by_taker(
     competing state forces or against a non-state group regain control of a location through
     armed interaction"; "Non-state actor overtakes territory": "a non-state actor (excluding
     those operating directly on behalf of the government) or a foreign state actor, through
-    armed interaction, captures territory". The sentence must say a place was taken (not
-    peacefully), and the event's perpetrators (``takers``, by actor type) decide; a political
-    militia may be a government's affiliate or not, so it decides nothing. None when this does
-    not apply or the takers do not decide."""
+    armed interaction, captures territory". A place must have been taken (the proposal is a
+    territory type, or the words of a clash say so), not peacefully; the event's perpetrators
+    (``takers``, by actor type) then decide. A political militia may be a government's
+    affiliate or not, so it decides nothing. None when this does not apply or the takers do
+    not decide."""
     if proposed not in _BATTLES:
         return None
-    taken = _taken(sentence) or _TAKEN_MORE.search(sentence) is not None
-    if not taken or PEACEFUL_TRANSFER.search(sentence) is not None:
+    # a territory type says a place was taken; a clash needs the words to say so
+    taken = proposed is not _S.ARMED_CLASH or _taken(sentence)
+    if not (taken or _TAKEN_MORE.search(sentence)) or PEACEFUL_TRANSFER.search(sentence):
         return None
     kinds = {kind for kind in takers if kind is not None}
     state, other = bool(kinds & _STATE_TAKERS), bool(kinds & _OTHER_TAKERS)
