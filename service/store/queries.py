@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import BigInteger, case, func, literal, or_
+from sqlalchemy import BigInteger, func, literal, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -51,6 +51,8 @@ from service.store.runs import run_read
 from service.store.tables import (
     Actor,
     ActorLink,
+    ActorMentionView,
+    ActorView,
     Article,
     CanonicalActor,
     DeletedReason,
@@ -347,22 +349,12 @@ class Queries:
     def _canonical(
         self, session: Session, f: CanonicalActorFilter, after: int, limit: int | None
     ) -> Window[CanonicalActorRead]:
-        """Canonical actors named in the current runs, with their counts and aliases."""
-        current = (
-            select(ActorLink.canonical_id, Actor.id, Actor.article_id, Actor.name)
-            .join(Actor, col(Actor.id) == col(ActorLink.actor_id))
-            .where(col(Actor.run_id).in_(self._current_runs()))
-            .subquery()
-        )
+        """Canonical actors named in the current runs, with their counts and aliases (read
+        from the tables service/store/actor_view.py maintains)."""
         stmt = (
-            select(
-                CanonicalActor,
-                func.count(current.c.id),
-                func.count(func.distinct(current.c.article_id)),
-            )
-            .join(current, current.c.canonical_id == col(CanonicalActor.id))
+            select(CanonicalActor, ActorView.mention_count, ActorView.article_count)
+            .join(ActorView, col(ActorView.canonical_id) == col(CanonicalActor.id))
             .where(col(CanonicalActor.id) > after)
-            .group_by(col(CanonicalActor.id))
         )
         if f.actor_type:
             stmt = stmt.where(CanonicalActor.actor_type == f.actor_type)
@@ -370,8 +362,12 @@ class Queries:
             generic = col(CanonicalActor.article_id).is_not(None)
             stmt = stmt.where(generic if f.generic else ~generic)
         if f.article_id is not None:
-            stmt = stmt.having(
-                func.sum(case((current.c.article_id == f.article_id, 1), else_=0)) > 0
+            stmt = stmt.where(
+                col(CanonicalActor.id).in_(
+                    select(ActorMentionView.canonical_id).where(
+                        ActorMentionView.article_id == f.article_id
+                    )
+                )
             )
         if f.name:
             named = (
@@ -386,11 +382,14 @@ class Queries:
         ids = [row.id for row, _, _ in rows[:limit]]
         aliases: dict[int, list[str]] = {}
         if ids:
-            for canonical_id, name, _ in session.exec(
-                select(current.c.canonical_id, current.c.name, func.count(current.c.id))
-                .where(current.c.canonical_id.in_(ids))
-                .group_by(current.c.canonical_id, current.c.name)
-                .order_by(current.c.canonical_id, func.count(current.c.id).desc(), current.c.name)
+            count = func.sum(ActorMentionView.mention_count)
+            for canonical_id, name in session.exec(
+                select(ActorMentionView.canonical_id, ActorMentionView.name)
+                .where(col(ActorMentionView.canonical_id).in_(ids))
+                .group_by(col(ActorMentionView.canonical_id), col(ActorMentionView.name))
+                .order_by(
+                    col(ActorMentionView.canonical_id), count.desc(), col(ActorMentionView.name)
+                )
             ).all():
                 aliases.setdefault(canonical_id, []).append(name)
         items = [

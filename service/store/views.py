@@ -1,6 +1,7 @@
 """Cross-article views maintained in tables, not recomputed per request.
 
-Event clusters, campaigns and figure groups are stored (``EventView``, ``eventcluster``,
+Event clusters, campaigns, figure groups (and canonical actors' counts, in
+service/store/actor_view.py) are stored (``EventView``, ``eventcluster``,
 ``campaign``, ``figuregroup``, ``FigureView``) for the events and figures of each article's
 latest successful run, and updated in the transaction that stores a run (``refresh_article``),
 so reads are indexed lookups of one page.
@@ -35,6 +36,7 @@ from service.resolution.events import (
     place_key,
 )
 from service.resolution.figures import FigurePoint, group_figures
+from service.store.actor_view import rebuild_actors, refresh_article_actors
 from service.store.filters import CampaignFilter, ClusterFilter, FigureGroupFilter, contains
 from service.store.tables import (
     ActorLink,
@@ -74,10 +76,12 @@ def lock_cross_article(session: Session) -> None:
         session.execute(text(f"SELECT pg_advisory_xact_lock({_CROSS_ARTICLE_LOCK})"))
 
 
-def refresh_article(session: Session, article_id: int, *, removed: bool = False) -> None:
+def refresh_article(
+    session: Session, article_id: int, *, removed: bool = False, actors: bool = True
+) -> None:
     """Make the views show the article's latest successful run (or nothing, without one or
-    when the article is being ``removed``). The caller holds ``lock_cross_article`` and
-    commits."""
+    when the article is being ``removed``); the canonical actors' too unless not ``actors``.
+    The caller holds ``lock_cross_article`` and commits."""
     current = None
     if not removed:
         current = session.exec(
@@ -110,6 +114,8 @@ def refresh_article(session: Session, article_id: int, *, removed: bool = False)
                 )
             )
     session.flush()
+    if actors:
+        refresh_article_actors(session, article_id, current)
     places: set[str] = set()
     for block in blocks | set(added):
         sub_event_type, place = block
@@ -389,6 +395,7 @@ def ensure_views(engine: Engine, force: bool = False) -> bool:
             return False
         for table in (FigureView, FigureGroupRow, CampaignRow, EventClusterRow, EventView):
             session.execute(delete(table))
+        rebuild_actors(session)
         articles = session.exec(
             select(ExtractionRun.article_id)
             .where(ExtractionRun.status == RunStatus.SUCCEEDED)
@@ -396,7 +403,7 @@ def ensure_views(engine: Engine, force: bool = False) -> bool:
             .order_by(col(ExtractionRun.article_id))
         ).all()
         for article_id in articles:
-            refresh_article(session, article_id)
+            refresh_article(session, article_id, actors=False)
         if state is None:
             state = ViewState(name=_STATE, version=VIEWS_VERSION)
         state.version = VIEWS_VERSION
