@@ -50,6 +50,7 @@ from service.store.review_reads import (
 from service.store.runs import run_read
 from service.store.tables import (
     Actor,
+    ActorAlias,
     ActorLink,
     ActorMentionView,
     ActorView,
@@ -386,13 +387,13 @@ class Queries:
         ids = [row.id for row, _, _ in rows[:limit]]
         aliases: dict[int, list[str]] = {}
         if ids:
-            count = func.sum(ActorMentionView.mention_count)
             for canonical_id, name in session.exec(
-                select(ActorMentionView.canonical_id, ActorMentionView.name)
-                .where(col(ActorMentionView.canonical_id).in_(ids))
-                .group_by(col(ActorMentionView.canonical_id), col(ActorMentionView.name))
+                select(ActorAlias.canonical_id, ActorAlias.name)
+                .where(col(ActorAlias.canonical_id).in_(ids))
                 .order_by(
-                    col(ActorMentionView.canonical_id), count.desc(), col(ActorMentionView.name)
+                    col(ActorAlias.canonical_id),
+                    col(ActorAlias.mention_count).desc(),
+                    col(ActorAlias.name),
                 )
             ).all():
                 aliases.setdefault(canonical_id, []).append(name)

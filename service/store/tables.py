@@ -389,6 +389,16 @@ class ActorMentionView(SQLModel, table=True):
     mention_count: int
 
 
+class ActorAlias(SQLModel, table=True):
+    """How often current runs name a canonical actor by one name."""
+
+    __tablename__ = "actoralias"
+
+    canonical_id: int = Field(sa_type=ID, primary_key=True)
+    name: str = Field(primary_key=True)
+    mention_count: int
+
+
 class ActorView(SQLModel, table=True):
     """A canonical actor named in a current run, with its counts over current runs."""
 

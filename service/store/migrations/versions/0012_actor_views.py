@@ -1,5 +1,6 @@
-"""canonical actors as tables (``actormention``, ``actorview``), maintained when a run is stored
-(service/store/actor_view.py), filled here from every article's latest successful run
+"""canonical actors as tables (``actormention``, ``actoralias``, ``actorview``), maintained
+when a run is stored (service/store/actor_view.py), filled here from every article's latest
+successful run
 
 GET /actors aggregated every current mention per request.
 
@@ -33,6 +34,13 @@ def upgrade() -> None:
     with op.batch_alter_table("actormention") as batch_op:
         batch_op.create_index("ix_actormention_article_id", ["article_id"])
     op.create_table(
+        "actoralias",
+        sa.Column("canonical_id", ID, nullable=False),
+        sa.Column("name", AutoString(), nullable=False),
+        sa.Column("mention_count", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("canonical_id", "name"),
+    )
+    op.create_table(
         "actorview",
         sa.Column("canonical_id", ID, nullable=False),
         sa.Column("mention_count", sa.Integer(), nullable=False),
@@ -52,6 +60,13 @@ def upgrade() -> None:
     )
     op.execute(
         """
+        INSERT INTO actoralias (canonical_id, name, mention_count)
+        SELECT canonical_id, name, sum(mention_count) FROM actormention
+        GROUP BY canonical_id, name
+        """
+    )
+    op.execute(
+        """
         INSERT INTO actorview (canonical_id, mention_count, article_count)
         SELECT canonical_id, sum(mention_count), count(DISTINCT article_id)
         FROM actormention GROUP BY canonical_id
@@ -61,6 +76,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("actorview")
+    op.drop_table("actoralias")
     with op.batch_alter_table("actormention") as batch_op:
         batch_op.drop_index("ix_actormention_article_id")
     op.drop_table("actormention")
