@@ -378,6 +378,37 @@ class FigureView(SQLModel, table=True):
     group_id: int = Field(sa_type=ID, index=True)
 
 
+class ActorMentionView(SQLModel, table=True):
+    """How often one article's latest successful run names a canonical actor by one name."""
+
+    __tablename__ = "actormention"
+
+    canonical_id: int = Field(sa_type=ID, primary_key=True)
+    article_id: int = Field(sa_type=ID, primary_key=True, index=True)
+    name: str = Field(primary_key=True)
+    mention_count: int
+
+
+class ActorAlias(SQLModel, table=True):
+    """How often current runs name a canonical actor by one name."""
+
+    __tablename__ = "actoralias"
+
+    canonical_id: int = Field(sa_type=ID, primary_key=True)
+    name: str = Field(primary_key=True)
+    mention_count: int
+
+
+class ActorView(SQLModel, table=True):
+    """A canonical actor named in a current run, with its counts over current runs."""
+
+    __tablename__ = "actorview"
+
+    canonical_id: int = Field(sa_type=ID, primary_key=True)
+    mention_count: int
+    article_count: int
+
+
 class ViewState(SQLModel, table=True):
     """Which version of the clustering rules built the view tables: another version rebuilds
     them at start-up."""

@@ -1,6 +1,7 @@
 """Cross-article views maintained in tables, not recomputed per request.
 
-Event clusters, campaigns and figure groups are stored (``EventView``, ``eventcluster``,
+Event clusters, campaigns, figure groups (and canonical actors' counts, in
+service/store/actor_view.py) are stored (``EventView``, ``eventcluster``,
 ``campaign``, ``figuregroup``, ``FigureView``) for the events and figures of each article's
 latest successful run, and updated in the transaction that stores a run (``refresh_article``),
 so reads are indexed lookups of one page.
@@ -20,7 +21,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import delete, func, text
+from sqlalchemy import bindparam, delete, func, or_, text
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -35,6 +36,7 @@ from service.resolution.events import (
     place_key,
 )
 from service.resolution.figures import FigurePoint, group_figures
+from service.store.actor_view import rebuild_actors, refresh_article_actors
 from service.store.filters import CampaignFilter, ClusterFilter, FigureGroupFilter, contains
 from service.store.tables import (
     ActorLink,
@@ -74,10 +76,12 @@ def lock_cross_article(session: Session) -> None:
         session.execute(text(f"SELECT pg_advisory_xact_lock({_CROSS_ARTICLE_LOCK})"))
 
 
-def refresh_article(session: Session, article_id: int, *, removed: bool = False) -> None:
+def refresh_article(
+    session: Session, article_id: int, *, removed: bool = False, actors: bool = True
+) -> None:
     """Make the views show the article's latest successful run (or nothing, without one or
-    when the article is being ``removed``). The caller holds ``lock_cross_article`` and
-    commits."""
+    when the article is being ``removed``); the canonical actors' too unless not ``actors``.
+    The caller holds ``lock_cross_article`` and commits."""
     current = None
     if not removed:
         current = session.exec(
@@ -110,45 +114,51 @@ def refresh_article(session: Session, article_id: int, *, removed: bool = False)
                 )
             )
     session.flush()
+    if actors:
+        refresh_article_actors(session, article_id, current)
+    # Every block's reads and writes are batched into a few statements for all of them:
+    # blocks are disjoint in events, clusters and figure groups.
+    touched = blocks | set(added)
+    points_of, stored = _block_points(session, touched)
+    cluster_ids = _block_cluster_ids(session, touched)
+    writes = _ClusterWrites()
     places: set[str] = set()
-    for block in blocks | set(added):
+    for block in sorted(touched, key=lambda b: (b[0], b[1] or "")):
         sub_event_type, place = block
-        points, cluster_of = _block_points(session, sub_event_type, place)
+        points = points_of.get(block, [])
         new = added.get(block, set())
         if block not in blocks and all(p.id in new or p.id < min(new) for p in points):
             # Only events newer than any in the block came: they join as cluster_events
             # would have added them last (the common case: a new article).
-            _extend_block(session, sub_event_type, place, points, cluster_of, new)
+            _extend_block(writes, block, points, stored, new)
         else:
-            old_clusters = _block_cluster_ids(session, sub_event_type, place)
             clusters = cluster_events(points)
-            _store_clusters(session, sub_event_type, place, clusters, old_clusters, cluster_of)
+            writes.add(block, clusters, cluster_ids.get(block, set()), stored)
         if place is not None and violent(sub_event_type):
             places.add(place)
-    for place in places:
-        _store_campaigns(session, place)
+    writes.store(session)
+    _store_figure_groups(session, writes.cluster_of, writes.clusters)
+    _store_campaigns(session, places)
     session.flush()
 
 
 def _extend_block(
-    session: Session,
-    sub_event_type: str,
-    place: str | None,
+    writes: _ClusterWrites,
+    block: Block,
     points: list[EventPoint],
-    cluster_of: dict[int, int],
+    stored: dict[int, int],
     new: set[int],
 ) -> None:
-    stored: dict[int, EventCluster] = {}
+    clusters: dict[int, EventCluster] = {}
     for point in sorted(points, key=lambda p: p.id):
         if point.id not in new:
-            stored.setdefault(cluster_of[point.id], EventCluster()).members.append(point)
-    before = {c.id: len(c.members) for c in stored.values()}
-    clusters = extend_clusters(
-        sorted(stored.values(), key=lambda c: c.id), [p for p in points if p.id in new]
+            clusters.setdefault(stored[point.id], EventCluster()).members.append(point)
+    before = {c.id: len(c.members) for c in clusters.values()}
+    extended = extend_clusters(
+        sorted(clusters.values(), key=lambda c: c.id), [p for p in points if p.id in new]
     )
-    changed = [c for c in clusters if before.get(c.id) != len(c.members)]
-    old = {c.id for c in changed} & set(before)
-    _store_clusters(session, sub_event_type, place, changed, old, cluster_of)
+    changed = [c for c in extended if before.get(c.id) != len(c.members)]
+    writes.add(block, changed, {c.id for c in changed} & set(before), stored)
 
 
 def _block_filter(table: Any, sub_event_type: str, place: str | None) -> Any:
@@ -156,19 +166,34 @@ def _block_filter(table: Any, sub_event_type: str, place: str | None) -> Any:
     return (col(table.sub_event_type) == sub_event_type) & same_place
 
 
-def _block_cluster_ids(session: Session, sub_event_type: str, place: str | None) -> set[int]:
-    where = _block_filter(EventClusterRow, sub_event_type, place)
-    return set(session.exec(select(EventClusterRow.id).where(where)).all())
+def _blocks_filter(table: Any, blocks: set[Block]) -> Any:
+    return or_(*(_block_filter(table, sub_event_type, place) for sub_event_type, place in blocks))
+
+
+def _block_cluster_ids(session: Session, blocks: set[Block]) -> dict[Block, set[int]]:
+    found: dict[Block, set[int]] = defaultdict(set)
+    if blocks:
+        for cluster_id, sub_event_type, place in session.exec(
+            select(EventClusterRow.id, EventClusterRow.sub_event_type, EventClusterRow.place).where(
+                _blocks_filter(EventClusterRow, blocks)
+            )
+        ).all():
+            found[(sub_event_type, place)].add(cluster_id)
+    return found
 
 
 def _block_points(
-    session: Session, sub_event_type: str, place: str | None
-) -> tuple[list[EventPoint], dict[int, int]]:
-    """The block's current events, and the cluster each is stored in."""
+    session: Session, blocks: set[Block]
+) -> tuple[dict[Block, list[EventPoint]], dict[int, int]]:
+    """The blocks' current events, and the cluster each is stored in."""
+    if not blocks:
+        return {}, {}
     rows = session.execute(
         sa_select(
             col(Event.id),
             col(Event.article_id),
+            col(EventView.sub_event_type),
+            col(EventView.place),
             col(Event.location),
             col(Event.date),
             col(Event.date_precision),
@@ -176,23 +201,25 @@ def _block_points(
             col(EventView.cluster_id),
         )
         .join(EventView, col(EventView.event_id) == col(Event.id))
-        .where(_block_filter(EventView, sub_event_type, place))
+        .where(_blocks_filter(EventView, blocks))
     ).all()
     actors = _named_actors(session, [row[0] for row in rows if row[0] is not None])
-    cluster_of = {row[0] or 0: row[6] for row in rows}
-    return [
-        EventPoint(
-            id=event_id or 0,
-            article_id=article_id,
-            sub_event_type=sub_event_type,
-            location=location,
-            date=date,
-            date_precision=precision,
-            evidence=evidence,
-            actors=frozenset(actors.get(event_id or 0, ())),
+    cluster_of = {row[0] or 0: row[8] for row in rows}
+    points: dict[Block, list[EventPoint]] = defaultdict(list)
+    for event_id, article_id, sub_event_type, place, location, date, precision, evidence, _ in rows:
+        points[(sub_event_type, place)].append(
+            EventPoint(
+                id=event_id or 0,
+                article_id=article_id,
+                sub_event_type=sub_event_type,
+                location=location,
+                date=date,
+                date_precision=precision,
+                evidence=evidence,
+                actors=frozenset(actors.get(event_id or 0, ())),
+            )
         )
-        for event_id, article_id, location, date, precision, evidence, _ in rows
-    ], cluster_of
+    return points, cluster_of
 
 
 def _named_actors(session: Session, event_ids: list[int]) -> dict[int, set[int]]:
@@ -219,49 +246,69 @@ def _named_actors(session: Session, event_ids: list[int]) -> dict[int, set[int]]
     return found
 
 
-def _store_clusters(
-    session: Session,
-    sub_event_type: str,
-    place: str | None,
-    clusters: list[EventCluster],
-    old_clusters: set[int],
-    stored: dict[int, int],
-) -> None:
-    """Write ``clusters`` in place of ``old_clusters``; ``stored``: each event's cluster as
-    stored, so only events that moved are written (a block can be large)."""
-    if old_clusters:
-        session.execute(delete(EventClusterRow).where(col(EventClusterRow.id).in_(old_clusters)))
+class _ClusterWrites:
+    """The clusters of several blocks, written in place of their old ones by a few
+    statements for all blocks; only events that moved are written (a block can be large)."""
+
+    def __init__(self) -> None:
+        self.old: set[int] = set()
+        self.old_placeless: set[int] = set()
+        self.rows: list[EventClusterRow | CampaignRow] = []
+        self.moved: list[dict[str, int]] = []
+        self.cluster_of: dict[int, int] = {}  # event -> cluster, every event of ``clusters``
+        self.clusters: set[int] = set()  # the clusters whose figure groups are redone
+
+    def add(
+        self,
+        block: Block,
+        clusters: list[EventCluster],
+        old_clusters: set[int],
+        stored: dict[int, int],
+    ) -> None:
+        """``clusters`` replace ``old_clusters``; ``stored``: each event's cluster as stored."""
+        sub_event_type, place = block
+        self.old |= old_clusters
         if place is None:  # a placeless violent occurrence is a campaign of its own
-            session.execute(delete(CampaignRow).where(col(CampaignRow.id).in_(old_clusters)))
-    event_type = EVENT_TYPE_OF[SubEventType(sub_event_type)].value
-    cluster_of: dict[int, int] = {}
-    moved: dict[int, list[int]] = defaultdict(list)
-    for cluster in clusters:
-        for member in cluster.members:
-            cluster_of[member.id] = cluster.id
-            if stored.get(member.id) != cluster.id:
-                moved[cluster.id].append(member.id)
-        articles = len({m.article_id for m in cluster.members})
-        campaign = cluster.id if place is None and violent(sub_event_type) else None
-        session.add(
-            EventClusterRow(
-                id=cluster.id,
-                event_type=event_type,
-                sub_event_type=sub_event_type,
-                place=place,
-                article_count=articles,
-                campaign_id=campaign,
+            self.old_placeless |= old_clusters
+        event_type = EVENT_TYPE_OF[SubEventType(sub_event_type)].value
+        for cluster in clusters:
+            for member in cluster.members:
+                self.cluster_of[member.id] = cluster.id
+                if stored.get(member.id) != cluster.id:
+                    self.moved.append({"moved_event": member.id, "to_cluster": cluster.id})
+            articles = len({m.article_id for m in cluster.members})
+            campaign = cluster.id if place is None and violent(sub_event_type) else None
+            self.rows.append(
+                EventClusterRow(
+                    id=cluster.id,
+                    event_type=event_type,
+                    sub_event_type=sub_event_type,
+                    place=place,
+                    article_count=articles,
+                    campaign_id=campaign,
+                )
             )
-        )
-        if campaign is not None:
-            session.add(CampaignRow(id=campaign, place=None, article_count=articles))
-    table = EventView.__table__  # type: ignore[attr-defined]
-    for cluster_id, event_ids in moved.items():
-        session.execute(
-            table.update().where(table.c.event_id.in_(event_ids)).values(cluster_id=cluster_id)
-        )
-    session.flush()
-    _store_figure_groups(session, cluster_of, old_clusters | set(cluster_of.values()))
+            if campaign is not None:
+                self.rows.append(CampaignRow(id=campaign, place=None, article_count=articles))
+        self.clusters |= old_clusters | {c.id for c in clusters}
+
+    def store(self, session: Session) -> None:
+        if self.old:
+            old = sorted(self.old)
+            session.execute(delete(EventClusterRow).where(col(EventClusterRow.id).in_(old)))
+        if self.old_placeless:
+            placeless = sorted(self.old_placeless)
+            session.execute(delete(CampaignRow).where(col(CampaignRow.id).in_(placeless)))
+        session.add_all(self.rows)
+        if self.moved:
+            table = EventView.__table__  # type: ignore[attr-defined]
+            session.execute(
+                table.update()
+                .where(table.c.event_id == bindparam("moved_event"))
+                .values(cluster_id=bindparam("to_cluster")),
+                self.moved,
+            )
+        session.flush()
 
 
 def _store_figure_groups(session: Session, cluster_of: dict[int, int], clusters: set[int]) -> None:
@@ -335,11 +382,15 @@ def _store_figure_groups(session: Session, cluster_of: dict[int, int], clusters:
             session.add(FigureView(figure_id=figure_id, article_id=article_id, group_id=group_id))
 
 
-def _store_campaigns(session: Session, place: str) -> None:
-    """Re-group the violent occurrences at one place into campaigns."""
-    session.execute(delete(CampaignRow).where(col(CampaignRow.place) == place))
+def _store_campaigns(session: Session, places: set[str]) -> None:
+    """Re-group the violent occurrences at each of these places into campaigns."""
+    if not places:
+        return
+    at = sorted(places)
+    session.execute(delete(CampaignRow).where(col(CampaignRow.place).in_(at)))
     rows = session.execute(
         sa_select(
+            col(EventView.place),
             col(EventView.cluster_id),
             col(Event.id),
             col(Event.article_id),
@@ -348,14 +399,14 @@ def _store_campaigns(session: Session, place: str) -> None:
             col(Event.date_precision),
         )
         .join(Event, col(Event.id) == col(EventView.event_id))
-        .where(col(EventView.place) == place)
+        .where(col(EventView.place).in_(at))
         .order_by(col(Event.id))
     ).all()
-    clusters: dict[int, EventCluster] = {}
-    for cluster_id, event_id, article_id, sub_event_type, date, precision in rows:
+    clusters: dict[str, dict[int, EventCluster]] = {place: {} for place in at}
+    for place, cluster_id, event_id, article_id, sub_event_type, date, precision in rows:
         if not violent(sub_event_type):
             continue
-        clusters.setdefault(cluster_id, EventCluster()).members.append(
+        clusters[place].setdefault(cluster_id, EventCluster()).members.append(
             EventPoint(
                 id=event_id or 0,
                 article_id=article_id,
@@ -365,18 +416,22 @@ def _store_campaigns(session: Session, place: str) -> None:
                 date_precision=precision,
             )
         )
-    ordered = sorted(clusters.values(), key=lambda c: c.id)
-    for group in group_campaigns(ordered, violent):
-        campaign_id = group[0].id
+    joined: list[dict[str, int]] = []
+    for place in at:
+        ordered = sorted(clusters[place].values(), key=lambda c: c.id)
+        for group in group_campaigns(ordered, violent):
+            campaign_id = group[0].id
+            joined.extend({"in_cluster": c.id, "to_campaign": campaign_id} for c in group)
+            articles = {m.article_id for c in group for m in c.members}
+            session.add(CampaignRow(id=campaign_id, place=place, article_count=len(articles)))
+    if joined:
+        table = EventClusterRow.__table__  # type: ignore[attr-defined]
         session.execute(
-            EventClusterRow.__table__.update()  # type: ignore[attr-defined]
-            .where(
-                EventClusterRow.__table__.c.id.in_([c.id for c in group])  # type: ignore[attr-defined]
-            )
-            .values(campaign_id=campaign_id)
+            table.update()
+            .where(table.c.id == bindparam("in_cluster"))
+            .values(campaign_id=bindparam("to_campaign")),
+            joined,
         )
-        articles = {m.article_id for c in group for m in c.members}
-        session.add(CampaignRow(id=campaign_id, place=place, article_count=len(articles)))
 
 
 def ensure_views(engine: Engine, force: bool = False) -> bool:
@@ -389,6 +444,7 @@ def ensure_views(engine: Engine, force: bool = False) -> bool:
             return False
         for table in (FigureView, FigureGroupRow, CampaignRow, EventClusterRow, EventView):
             session.execute(delete(table))
+        rebuild_actors(session)
         articles = session.exec(
             select(ExtractionRun.article_id)
             .where(ExtractionRun.status == RunStatus.SUCCEEDED)
@@ -396,7 +452,7 @@ def ensure_views(engine: Engine, force: bool = False) -> bool:
             .order_by(col(ExtractionRun.article_id))
         ).all()
         for article_id in articles:
-            refresh_article(session, article_id)
+            refresh_article(session, article_id, actors=False)
         if state is None:
             state = ViewState(name=_STATE, version=VIEWS_VERSION)
         state.version = VIEWS_VERSION

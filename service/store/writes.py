@@ -14,6 +14,7 @@ from service.extraction.records import ArticleExtraction
 from service.identifiers import article_iso3
 from service.resolution.actors import ActorResolver
 from service.store.actor_links import KnownActors, link_run_actors
+from service.store.actor_view import forget_actors
 from service.store.identity import Identities, retire_article
 from service.store.places import Geocoded, geocode_article, home_iso3, write_places
 from service.store.runs import Accounting, Claim, account, held_run, release
@@ -166,6 +167,7 @@ class RecordWrites:
             generic_ids = [i for i in session.exec(generic).all() if i is not None]
             session.execute(delete(ActorLink).where(col(ActorLink.actor_id).in_(actors)))
             session.execute(delete(ActorLink).where(col(ActorLink.canonical_id).in_(generic)))
+            forget_actors(session, generic_ids)
             session.execute(delete(EventPlace).where(col(EventPlace.article_id) == article_id))
             session.execute(delete(ArticlePlace).where(col(ArticlePlace.article_id) == article_id))
             session.execute(delete(EventActor).where(col(EventActor.event_id).in_(events)))
