@@ -52,8 +52,8 @@ class ExtractionPrompt:
     # extract.v9 adds "model_addressed" (a line that addresses the model, a prompt injection,
     # is not asked about: rules.addresses_model). extract.v10 adds "sides_are_actors" (an
     # event's sides are actors taking part in it: service/extraction/sides.py). extract.v11
-    # adds "definition_sentences" (every sentence a sub-type rule or definition could type is
-    # asked about; one saying only that nobody was harmed is not: questions.py) and
+    # adds "rule_sentences" (every sentence a sub-type rule would type is asked about; one
+    # saying only that nobody was harmed is not: questions.py),
     # "territory_sides" (a place taken in a battle: its taker's actor type says whether the
     # government regained it or a non-state actor overtook it: subtypes.territory_by_taker) and
     # "rules_over_clash" (the model's Battles label does not stop a remote-violence or
@@ -146,7 +146,7 @@ class PromptFile(BaseModel):
             "sides_are_actors",
             "most_specific_place",
             "article_aliases",
-            "definition_sentences",
+            "rule_sentences",
             "territory_sides",
             "rules_over_clash",
         ]

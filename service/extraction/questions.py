@@ -16,7 +16,7 @@ from service.extraction.counts import Count, find_counts
 from service.extraction.mentions import Mention, find_mentions
 from service.extraction.rules import dateline, headline_end, model_addressed_lines
 from service.extraction.sentences import Sentence, split_sentences
-from service.extraction.subtypes import may_report
+from service.extraction.subtypes import rule_fires
 
 _BOILERPLATE = re.compile(
     r"^(read more:|like this:?$|latest news$|image\b|advertisement$|published\b)", re.I
@@ -49,7 +49,7 @@ _MORE_EVENT_WORDS = re.compile(
 )
 
 # "No casualties were reported", "neither fatalities nor injuries": that nobody was harmed is
-# a detail of an event told elsewhere, not an event (extract.v11's definition_sentences).
+# a detail of an event told elsewhere, not an event (extract.v11's rule_sentences).
 _NO_HARM = re.compile(
     r"\b(?:no|neither|nor|without|zero)\s+(?:\w+\s+){0,2}?(?:casualt\w*|fatalit\w*|injur\w*"
     r"|deaths?|victims|losses|damage)(?:\s*,?\s*(?:or|nor|and)\s+(?:\w+\s+)?(?:casualt\w*"
@@ -85,12 +85,12 @@ def questions_for(
     """One question per sentence that may report something: not boilerplate, a fragment or a
     repeated line (headline), and holding a count or a word of violence, force or negotiation.
     With the ``model_addressed`` rule (extract.v9), not in a line that addresses the model
-    (rules.addresses_model: a prompt injection is no reportage). With ``definition_sentences``
-    (extract.v11), also every sentence a sub-type rule or definition could type
-    (subtypes.may_report: "airstrikes targeted", "handed over the town"), and not a sentence
-    whose only such words say that nobody was harmed ("No casualties were reported.")."""
-    definitions = "definition_sentences" in rules
-    questions = _questions_v2(text) if pipeline >= 2 else _questions_v1(text, definitions)
+    (rules.addresses_model: a prompt injection is no reportage). With ``rule_sentences``
+    (extract.v11), also every sentence a sub-type rule would type (subtypes.rule_fires:
+    "airstrikes targeted", "handed over the town"), and not a sentence whose only such words
+    say that nobody was harmed ("No casualties were reported.")."""
+    typed = "rule_sentences" in rules
+    questions = _questions_v2(text) if pipeline >= 2 else _questions_v1(text, typed)
     if "model_addressed" not in rules:
         return questions
     lines = model_addressed_lines(text)
@@ -99,7 +99,7 @@ def questions_for(
     ]
 
 
-def _questions_v1(text: str, definitions: bool = False) -> list[Question]:
+def _questions_v1(text: str, typed: bool = False) -> list[Question]:
     seen: set[str] = set()
     questions = []
     for sentence in split_sentences(text):
@@ -108,9 +108,9 @@ def _questions_v1(text: str, definitions: bool = False) -> list[Question]:
             continue
         seen.add(key)
         question = Question.about(sentence)
-        if definitions:
+        if typed:
             words = _NO_HARM.sub(" ", sentence.text)
-            if question.counts or _EVENT_WORDS.search(words) or may_report(words):
+            if question.counts or _EVENT_WORDS.search(words) or rule_fires(words):
                 questions.append(question)
         elif question.counts or _EVENT_WORDS.search(sentence.text):
             questions.append(question)

@@ -503,6 +503,12 @@ RULE_NAMES = tuple(rule.name for rule in RULES)
 assert len(set(RULE_NAMES)) == len(RULE_NAMES)
 
 
+def rule_fires(sentence: str) -> bool:
+    """Whether a sub-type rule would type the sentence (extract.v11's rule_sentences asks the
+    model about it even without a word of the old event list)."""
+    return any(rule.fires(sentence) for rule in RULES)
+
+
 def rule_sub_type(
     sentence: str, proposed: SubEventType | None = None
 ) -> tuple[SubEventType, str] | None:
