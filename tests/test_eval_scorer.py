@@ -24,6 +24,7 @@ from evals.scorer import (
     normalise_name,
     score_article,
 )
+from evals.typing_set import score_passages
 
 LINES = [
     "Jaysh al-Islam shelled Damascus on Friday, killing 4 civilians, SANA said.",
@@ -533,6 +534,9 @@ def test_thresholds_file_names_known_metrics() -> None:
     for name, limits in sets.items():
         if name.endswith(".geo"):
             continue  # the geocoding eval's section (evals/geocoding.py), not the scorer's
+        if name.startswith("typing-"):  # a typing set's metrics (evals/typing_set.py)
+            assert check_thresholds(score_passages([]).metrics(), limits) == []
+            continue
         assert check_thresholds(Scores().metrics() | empty_cross.metrics(), limits) == []
 
 
