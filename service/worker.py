@@ -116,6 +116,9 @@ class ExtractionWorkers:
         # Outcomes decided but not yet written (the database refused): written next turn.
         self._unsettled: dict[int, tuple[Claim, _Failure]] = {}
         self.lease_lost = 0
+        # Also checked by each loop turn: a cancellation swallowed by a library must not keep
+        # a worker running after stop().
+        self._stopping = False
 
     @property
     def applicable(self) -> bool:
@@ -123,6 +126,7 @@ class ExtractionWorkers:
         return bool(self._slots)
 
     async def start(self) -> None:
+        self._stopping = False
         if self._slots:
             # Open (on a new machine: build) the gazetteer now, not when the first run is stored.
             threading.Thread(target=_warm_gazetteer, name="gazetteer", daemon=True).start()
@@ -133,6 +137,7 @@ class ExtractionWorkers:
             slot.task = asyncio.create_task(self._supervise(slot), name=slot.name)
 
     async def stop(self) -> None:
+        self._stopping = True
         for slot in self._slots:
             if slot.task is not None:
                 slot.task.cancel()
@@ -162,7 +167,7 @@ class ExtractionWorkers:
     # -- the loop ----------------------------------------------------------------------------
 
     async def _supervise(self, slot: _Slot) -> None:
-        while True:
+        while not self._stopping:
             try:
                 await self._loop(slot)
             except asyncio.CancelledError:
@@ -175,7 +180,7 @@ class ExtractionWorkers:
 
     async def _loop(self, slot: _Slot) -> None:
         settings = self._settings
-        while True:
+        while not self._stopping:
             slot.seen = time.monotonic()
             await self._settle_unsettled()
             try:
@@ -191,8 +196,11 @@ class ExtractionWorkers:
                 claim = None
             if claim is None:
                 self._wake.clear()
+                # Not asyncio.wait_for: on Python 3.11 it can swallow a cancellation that
+                # arrives as its timeout fires, and stop() then waits for this loop forever.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+                    async with asyncio.timeout(POLL_SECONDS):
+                        await self._wake.wait()
                 continue
             slot.run_id = claim.run_id
             try:

@@ -90,3 +90,33 @@ async def test_cancelling_a_run_waits_for_its_lease_renewal_in_its_thread(
 
     await _waits_for_the_step(gate, cancel(), store)
     assert run.cancelled()
+
+
+async def test_stop_ends_a_worker_whose_cancellation_was_swallowed(tmp_path: Path) -> None:
+    """On Python 3.11 asyncio.wait_for could swallow the cancel that stop() sends when it came
+    as its timeout fired; the worker then polled on and stop() waited forever (seen as a test
+    run hanging in the app's shutdown). Whatever swallows the cancel, stop() ends the loop."""
+    settings = make_settings(tmp_path)
+    store = Store(create_db_engine(settings.database_url))
+    entered, swallowed = asyncio.Event(), asyncio.Event()
+
+    def no_pipeline(prompt_version: str) -> ExtractionPipeline:
+        raise AssertionError("nothing is queued")
+
+    workers = ExtractionWorkers(store, no_pipeline, settings, count=1)
+
+    async def swallowing_settle() -> None:
+        entered.set()
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            swallowed.set()  # a library that eats the cancel
+
+    workers._settle_unsettled = swallowing_settle  # type: ignore[method-assign]
+    await workers.start()
+    await asyncio.wait_for(entered.wait(), 10)
+    async with asyncio.timeout(10):
+        await workers.stop()
+    assert swallowed.is_set()
+    assert workers.states()[0].alive is False
+    store.engine.dispose()
