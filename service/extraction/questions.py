@@ -108,11 +108,8 @@ def _questions_v1(text: str, typed: bool = False) -> list[Question]:
             continue
         seen.add(key)
         question = Question.about(sentence)
-        if typed:
-            words = _NO_HARM.sub(" ", sentence.text)
-            if question.counts or _EVENT_WORDS.search(words) or rule_fires(words):
-                questions.append(question)
-        elif question.counts or _EVENT_WORDS.search(sentence.text):
+        words = _NO_HARM.sub(" ", sentence.text) if typed else sentence.text
+        if question.counts or _EVENT_WORDS.search(words) or (typed and rule_fires(words)):
             questions.append(question)
     return questions
 

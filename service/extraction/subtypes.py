@@ -642,4 +642,4 @@ def may_report(sentence: str) -> bool:
     the sentence has a word of a rule's lexicon or of a sub-type definition."""
     if any(pattern.search(sentence) for pattern in _LEXICON):
         return True
-    return any(rule.fires(sentence) for rule in RULES)
+    return rule_fires(sentence)

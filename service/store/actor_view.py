@@ -43,20 +43,7 @@ def refresh_article_actors(session: Session, article_id: int, current: int | Non
     old = session.execute(of_article).all()
     session.execute(delete(_MENTIONS).where(_MENTIONS.c.article_id == article_id))
     if current is not None:
-        session.execute(
-            insert(_MENTIONS).from_select(
-                _COLUMNS,
-                sa_select(
-                    col(ActorLink.canonical_id),
-                    col(Actor.article_id),
-                    col(Actor.name),
-                    func.count(),
-                )
-                .join(Actor, col(Actor.id) == col(ActorLink.actor_id))
-                .where(col(Actor.run_id) == current)
-                .group_by(col(ActorLink.canonical_id), col(Actor.article_id), col(Actor.name)),
-            )
-        )
+        _insert_mentions(session, col(Actor.run_id) == current)
     new = session.execute(of_article).all() if current is not None else []
     names: Counter[tuple[int, str]] = Counter()
     mentions: Counter[int] = Counter()
@@ -70,6 +57,21 @@ def refresh_article_actors(session: Session, article_id: int, current: int | Non
     _add(session, _ALIASES, ("canonical_id", "name"), {k: (n,) for k, n in names.items() if n})
     totals = {(c,): (mentions[c], articles[c]) for c in mentions.keys() | articles.keys()}
     _add(session, _TOTALS, ("canonical_id",), {k: v for k, v in totals.items() if any(v)})
+
+
+def _insert_mentions(session: Session, runs: Any) -> None:
+    """Count into ``actormention`` the linked actors of the runs ``runs`` selects."""
+    session.execute(
+        insert(_MENTIONS).from_select(
+            _COLUMNS,
+            sa_select(
+                col(ActorLink.canonical_id), col(Actor.article_id), col(Actor.name), func.count()
+            )
+            .join(Actor, col(Actor.id) == col(ActorLink.actor_id))
+            .where(runs)
+            .group_by(col(ActorLink.canonical_id), col(Actor.article_id), col(Actor.name)),
+        )
+    )
 
 
 def _add(
@@ -135,17 +137,7 @@ def rebuild_actors(session: Session) -> None:
         .where(col(ExtractionRun.status) == RunStatus.SUCCEEDED)
         .group_by(col(ExtractionRun.article_id))
     )
-    session.execute(
-        insert(_MENTIONS).from_select(
-            _COLUMNS,
-            sa_select(
-                col(ActorLink.canonical_id), col(Actor.article_id), col(Actor.name), func.count()
-            )
-            .join(Actor, col(Actor.id) == col(ActorLink.actor_id))
-            .where(col(Actor.run_id).in_(current))
-            .group_by(col(ActorLink.canonical_id), col(Actor.article_id), col(Actor.name)),
-        )
-    )
+    _insert_mentions(session, col(Actor.run_id).in_(current))
     session.execute(
         insert(_ALIASES).from_select(
             ["canonical_id", "name", "mention_count"],
