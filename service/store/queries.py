@@ -7,8 +7,10 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import BigInteger, func, literal, or_
+from sqlalchemy import exists as sa_exists
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from service import acled
@@ -140,20 +142,25 @@ class Queries:
         with Session(self.engine) as session:
             return self._figures(session, f, after, limit)
 
-    @staticmethod
-    def _current_runs() -> Any:
-        """The latest succeeded run of each article: what list endpoints show by default."""
-        return (
-            select(func.max(ExtractionRun.id))
-            .where(ExtractionRun.status == RunStatus.SUCCEEDED)
-            .group_by(col(ExtractionRun.article_id))
-        )
-
     def _scope(self, stmt: Any, table: Any, article_id: int | None, run_id: int | None) -> Any:
+        """``stmt`` (joined to the rows' ExtractionRun) narrowed to ``run_id``'s rows, or by
+        default to the rows of each article's latest succeeded run."""
         if run_id is not None:
             stmt = stmt.where(table.run_id == run_id)
         else:
-            stmt = stmt.where(col(table.run_id).in_(self._current_runs()))
+            # Row by row (the run is the latest succeeded one of its article, an index lookup),
+            # not run_id IN (the latest runs): with that list SQLite read every current row
+            # through the run_id index and sorted them all for each page.
+            newer = aliased(ExtractionRun)
+            latest = (
+                sa_select(func.max(newer.id))
+                .where(
+                    col(newer.article_id) == col(ExtractionRun.article_id),
+                    col(newer.status) == RunStatus.SUCCEEDED,
+                )
+                .scalar_subquery()
+            )
+            stmt = stmt.where(col(ExtractionRun.id) == latest)
         if article_id is not None:
             stmt = stmt.where(table.article_id == article_id)
         return stmt
@@ -216,12 +223,15 @@ class Queries:
         stmt = review_clause(stmt, f.review)
         stmt = _place_and_count_clauses(stmt, f)
         if f.actor:
-            linked = (
-                select(EventActor.event_id)
-                .join(Actor, col(Actor.id) == col(EventActor.actor_id))
-                .where(contains(Actor.name, f.actor))
+            # Per event, not Event.id IN (every matching side): that list read all sides of
+            # all runs for each page.
+            stmt = stmt.where(
+                sa_exists().where(
+                    col(EventActor.event_id) == col(Event.id),
+                    col(Actor.id) == col(EventActor.actor_id),
+                    contains(Actor.name, f.actor),
+                )
             )
-            stmt = stmt.where(col(Event.id).in_(linked))
         if f.actor_id is not None:
             linked = (
                 select(EventActor.event_id)

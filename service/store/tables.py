@@ -99,6 +99,8 @@ class ExtractionRun(ExtractionRunBase, table=True):
     __table_args__ = (
         Index("ix_run_status_id", "status", "id"),
         Index("ix_run_status_lease", "status", "lease_until"),
+        # Is a run its article's latest succeeded one (service/store/queries.py, _scope)?
+        Index("ix_run_article_status_id", "article_id", "status", "id"),
         # At most one queued (pending or running) run per article and prompt version.
         Index(
             "ux_run_queued",
