@@ -214,10 +214,10 @@ def csv_text(
 ) -> str:
     """RFC 4180 text (CRLF line ends) for ``rows``; None becomes an empty field."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=EVENT_CSV_COLUMNS)
+    writer = csv.writer(buffer)
     if header:
-        writer.writeheader()
-    writer.writerows(rows)
+        writer.writerow(EVENT_CSV_COLUMNS)
+    writer.writerows([row.get(name) for name in EVENT_CSV_COLUMNS] for row in rows)
     return buffer.getvalue()
 
 

@@ -262,12 +262,13 @@ class Queries:
                 if any(e.field == ACTORS for e in reviews.get(event["stable_id"], []))
             },
         )
+        runs: dict[int, Provenance] = {}
         items = [
             reviewed(
                 EventRead(
                     **{name: event[name] for name in _EVENT_FIELDS},
                     actors=links.get(event["id"], []),
-                    provenance=_record_provenance(event),
+                    provenance=_record_provenance(event, runs),
                     place=places.get(event["id"]),
                     updated_at=as_utc(event["record_updated_at"]),
                     event_id_cnty=event_id_cnty(event["record_iso3"], event["stable_id"]),
@@ -465,11 +466,12 @@ class Queries:
                 if any(e.field == "event_id" for e in reviews.get(figure["stable_id"], []))
             },
         )
+        runs: dict[int, Provenance] = {}
         items = [
             reviewed_figure(
                 FigureRead(
                     **{name: figure[name] for name in _FIGURE_FIELDS},
-                    provenance=_record_provenance(figure),
+                    provenance=_record_provenance(figure, runs),
                     updated_at=as_utc(figure["record_updated_at"]),
                 ),
                 reviews.get(figure["stable_id"], []),
@@ -500,14 +502,18 @@ _RECORD_COLUMNS: tuple[Any, ...] = (
 )
 
 
-def _record_provenance(row: Any) -> Provenance:
-    """The provenance of an event or figure row read with ``_RECORD_COLUMNS``."""
-    return Provenance(
-        run_id=row["run_id"],
-        model=row["run_model"],
-        prompt_version=row["run_prompt_version"],
-        schema_version=row["run_schema_version"],
-    )
+def _record_provenance(row: Any, known: dict[int, Provenance]) -> Provenance:
+    """The provenance of an event or figure row read with ``_RECORD_COLUMNS``; one object per
+    run in ``known`` (a page's rows share a few runs)."""
+    found = known.get(row["run_id"])
+    if found is None:
+        found = known[row["run_id"]] = Provenance(
+            run_id=row["run_id"],
+            model=row["run_model"],
+            prompt_version=row["run_prompt_version"],
+            schema_version=row["run_schema_version"],
+        )
+    return found
 
 
 def _side(
@@ -539,24 +545,28 @@ def _links(session: Session, event_ids: list[int]) -> dict[int, list[EventActorR
             probability,
             canonical_id,
             canonical_name,
-        ) in session.execute(
-            sa_select(
-                col(EventActor.event_id),
-                col(Actor.id),
-                col(Actor.name),
-                col(Actor.actor_type),
-                col(EventActor.role),
-                col(EventActor.confidence),
-                col(EventActor.model_probability),
-                col(CanonicalActor.id),
-                col(CanonicalActor.name),
+        ) in (
+            session.connection()
+            .execute(
+                sa_select(
+                    col(EventActor.event_id),
+                    col(Actor.id),
+                    col(Actor.name),
+                    col(Actor.actor_type),
+                    col(EventActor.role),
+                    col(EventActor.confidence),
+                    col(EventActor.model_probability),
+                    col(CanonicalActor.id),
+                    col(CanonicalActor.name),
+                )
+                .join(Actor, col(Actor.id) == col(EventActor.actor_id))
+                .outerjoin(ActorLink, col(ActorLink.actor_id) == col(Actor.id))
+                .outerjoin(CanonicalActor, col(CanonicalActor.id) == col(ActorLink.canonical_id))
+                .where(col(EventActor.event_id).in_(event_ids))
+                .order_by(col(EventActor.id))
             )
-            .join(Actor, col(Actor.id) == col(EventActor.actor_id))
-            .outerjoin(ActorLink, col(ActorLink.actor_id) == col(Actor.id))
-            .outerjoin(CanonicalActor, col(CanonicalActor.id) == col(ActorLink.canonical_id))
-            .where(col(EventActor.event_id).in_(event_ids))
-            .order_by(col(EventActor.id))
-        ).all():
+            .all()
+        ):
             links.setdefault(event_id, []).append(
                 EventActorRead(
                     actor_id=actor_id,
