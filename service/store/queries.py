@@ -545,28 +545,24 @@ def _links(session: Session, event_ids: list[int]) -> dict[int, list[EventActorR
             probability,
             canonical_id,
             canonical_name,
-        ) in (
-            session.connection()
-            .execute(
-                sa_select(
-                    col(EventActor.event_id),
-                    col(Actor.id),
-                    col(Actor.name),
-                    col(Actor.actor_type),
-                    col(EventActor.role),
-                    col(EventActor.confidence),
-                    col(EventActor.model_probability),
-                    col(CanonicalActor.id),
-                    col(CanonicalActor.name),
-                )
-                .join(Actor, col(Actor.id) == col(EventActor.actor_id))
-                .outerjoin(ActorLink, col(ActorLink.actor_id) == col(Actor.id))
-                .outerjoin(CanonicalActor, col(CanonicalActor.id) == col(ActorLink.canonical_id))
-                .where(col(EventActor.event_id).in_(event_ids))
-                .order_by(col(EventActor.id))
+        ) in session.execute(
+            sa_select(
+                col(EventActor.event_id),
+                col(Actor.id),
+                col(Actor.name),
+                col(Actor.actor_type),
+                col(EventActor.role),
+                col(EventActor.confidence),
+                col(EventActor.model_probability),
+                col(CanonicalActor.id),
+                col(CanonicalActor.name),
             )
-            .all()
-        ):
+            .join(Actor, col(Actor.id) == col(EventActor.actor_id))
+            .outerjoin(ActorLink, col(ActorLink.actor_id) == col(Actor.id))
+            .outerjoin(CanonicalActor, col(CanonicalActor.id) == col(ActorLink.canonical_id))
+            .where(col(EventActor.event_id).in_(event_ids))
+            .order_by(col(EventActor.id))
+        ).all():
             links.setdefault(event_id, []).append(
                 EventActorRead(
                     actor_id=actor_id,
