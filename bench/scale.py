@@ -1,7 +1,7 @@
 """Scale benchmark (loopback): synthetic events stored through the real store code, then read
 latencies of the API, the events.csv export, and queue throughput with many processes.
 
-    python bench/scale.py --database-url sqlite:///data/bench.db
+    python bench/scale.py --database-url sqlite:///data/bench.db [--fill-only]
     python bench/scale.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench \\
         --queue-articles 2000
 
@@ -249,11 +249,14 @@ def main() -> None:
     parser.add_argument("--api-processes", type=int, default=3)
     parser.add_argument("--worker-processes", type=int, default=4)
     parser.add_argument("--skip-reads", action="store_true")
+    parser.add_argument("--fill-only", action="store_true", help="fill (or reuse) and stop")
     args = parser.parse_args()
     tmp = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-scale-{os.getpid()}"
     tmp.mkdir(parents=True, exist_ok=True)
     if not args.skip_reads:
         fill(args.database_url, args.articles, args.events_per_article)
+        if args.fill_only:
+            return
         reads(args.database_url, args.requests, tmp)
     if args.queue_articles:
         queue(
