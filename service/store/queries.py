@@ -148,19 +148,31 @@ class Queries:
         if run_id is not None:
             stmt = stmt.where(table.run_id == run_id)
         else:
-            # Row by row (the run is the latest succeeded one of its article, an index lookup),
-            # not run_id IN (the latest runs): with that list SQLite read every current row
-            # through the run_id index and sorted them all for each page.
+            # Row by row, not run_id IN (the latest runs): with that list SQLite read every
+            # current row through the run_id index and sorted them all for each page. Each
+            # planner walks the id order for its own form: PostgreSQL an anti-join (it takes the
+            # scalar form for a rare match and sorts), SQLite the scalar lookup (it takes the
+            # status of the other form as an index into the runs, then sorts).
             newer = aliased(ExtractionRun)
-            latest = (
-                sa_select(func.max(newer.id))
-                .where(
-                    col(newer.article_id) == col(ExtractionRun.article_id),
-                    col(newer.status) == RunStatus.SUCCEEDED,
+            if self.engine.dialect.name == "postgresql":
+                stmt = stmt.where(
+                    ExtractionRun.status == RunStatus.SUCCEEDED,
+                    ~sa_exists().where(
+                        col(newer.article_id) == col(ExtractionRun.article_id),
+                        col(newer.status) == RunStatus.SUCCEEDED,
+                        col(newer.id) > col(ExtractionRun.id),
+                    ),
                 )
-                .scalar_subquery()
-            )
-            stmt = stmt.where(col(ExtractionRun.id) == latest)
+            else:
+                latest = (
+                    sa_select(func.max(newer.id))
+                    .where(
+                        col(newer.article_id) == col(ExtractionRun.article_id),
+                        col(newer.status) == RunStatus.SUCCEEDED,
+                    )
+                    .scalar_subquery()
+                )
+                stmt = stmt.where(col(ExtractionRun.id) == latest)
         if article_id is not None:
             stmt = stmt.where(table.article_id == article_id)
         return stmt
