@@ -13,7 +13,7 @@ import io
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from pydantic import BaseModel
 
@@ -104,7 +104,24 @@ class ArticleMeta:
     url: str | None
 
 
-def fatalities(figures: Iterable[FigureRead]) -> tuple[int, list[int]]:
+class KilledLike(Protocol):
+    """What fatalities reads of a figure (a FigureRead, or a Killed row of events.csv)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def low(self) -> int | None: ...
+
+
+class Killed(NamedTuple):
+    id: int
+    low: int | None
+    category: str = FigureCategory.KILLED.value
+
+
+def fatalities(figures: Iterable[KilledLike]) -> tuple[int, list[int]]:
     """ACLED's count: the lowest ``low`` among "killed" figures (a vague "dozens" is stored as
     12, "several" as 3), 0 without one; and the ids of the figures it came from.
 
@@ -154,7 +171,7 @@ def civilian_targeting(event: EventRead) -> str | None:
     )
 
 
-def event_row(event: EventRead, figures: Iterable[FigureRead], article: ArticleMeta) -> CsvRow:
+def event_row(event: EventRead, figures: Iterable[KilledLike], article: ArticleMeta) -> CsvRow:
     """One CSV row; ``figures`` are the figures linked to this event."""
     actor1, actor2 = side(event, ActorRole.PERPETRATOR), side(event, ActorRole.TARGET)
     killed, figure_ids = fatalities(figures)
@@ -266,11 +283,13 @@ def jsonl(pages: Iterable[Window[Any]], fields: Sequence[str] = ()) -> Iterator[
             yield "".join(item.model_dump_json(include=include) + "\n" for item in page.items)
 
 
-def _killed_figures(store: Store, events: list[EventRead]) -> dict[int, list[FigureRead]]:
+def _killed_figures(store: Store, events: list[EventRead]) -> dict[int, list[Killed]]:
     # One query per page of events; by event id, so the figures of older runs an export with
     # ?run_id= selected are found too.
-    killed = store.figures_of_events([e.id for e in events], FigureCategory.KILLED.value)
-    return figures_by_event(killed)
+    grouped: dict[int, list[Killed]] = {}
+    for figure_id, event_id, low in store.killed_of_events([e.id for e in events]):
+        grouped.setdefault(event_id, []).append(Killed(figure_id, low))
+    return grouped
 
 
 def event_rows(store: Store, filters: EventFilter) -> Iterator[list[tuple[EventRead, CsvRow]]]:

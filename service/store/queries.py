@@ -65,6 +65,7 @@ from service.store.tables import (
     ExtractionRun,
     Figure,
     RecordKind,
+    ReviewEntry,
     RunStatus,
     StableRecord,
     as_utc,
@@ -186,6 +187,51 @@ class Queries:
         with Session(self.engine) as session:
             found = self._figures(session, FigureFilter(), 0, None, only=ids)
         return {f.id: f for f in found.items}
+
+    def killed_of_events(self, event_ids: list[int]) -> list[tuple[int, int, int | None]]:
+        """(figure id, event id, low) of the "killed" figures tied to these events (of whichever
+        run), as reviewers left them, leaving out rejected ones; in id order. What figures_of_events
+        gives events.csv, with unreviewed figures read as columns, not read models."""
+        with Session(self.engine) as session:
+            stmt: Any = (
+                sa_select(
+                    col(Figure.id),
+                    col(Figure.event_id),
+                    col(Figure.category),
+                    col(Figure.low),
+                    col(Figure.stable_id),
+                )
+                .join(StableRecord, col(StableRecord.id) == col(Figure.stable_id))
+                .where(col(Figure.event_id).in_(event_ids))
+            )
+            stmt = review_clause(stmt, ReviewFilter.NOT_REJECTED)
+            rows = session.execute(stmt.order_by(col(Figure.id))).all()
+            stable_ids = [row[4] for row in rows]
+            touched = (
+                set(
+                    session.exec(
+                        select(ReviewEntry.stable_id).where(
+                            col(ReviewEntry.stable_id).in_(stable_ids)
+                        )
+                    ).all()
+                )
+                if stable_ids
+                else set()
+            )
+            found = [
+                (row[0], row[1], row[3])
+                for row in rows
+                if row[4] not in touched and row[2] == FigureCategory.KILLED.value
+            ]
+            if touched:
+                f = FigureFilter(review=ReviewFilter.NOT_REJECTED)
+                only = [row[0] for row in rows if row[4] in touched]
+                found += [
+                    (x.id, x.event_id, x.low)
+                    for x in self._figures(session, f, 0, None, only=only).items
+                    if x.category == FigureCategory.KILLED.value and x.event_id is not None
+                ]
+        return sorted(found)
 
     def figures_of_events(
         self, event_ids: list[int], category: str | None = None
