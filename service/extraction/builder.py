@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from service.extraction import nlp
 from service.extraction.actor_types import home_country, rule_type
 from service.extraction.aliases import alias_groups, canonical
 from service.extraction.aliases import key as name_key
@@ -28,6 +29,7 @@ from service.extraction.drafts import (
     SentenceAnswer,
     SentenceLabels,
 )
+from service.extraction.junk import not_a_name
 from service.extraction.mentions import Mention
 from service.extraction.places import Candidate, choose_place, judge
 from service.extraction.questions import Question
@@ -42,6 +44,7 @@ from service.extraction.records import (
 from service.extraction.rules import (
     OccurrenceKey,
     figure_category,
+    headline_end,
     quoted_statement,
     same_occurrence,
 )
@@ -65,12 +68,42 @@ _CUMULATIVE = re.compile(
     r"|(?:over|in) the (?:past|last) (?:\w+ )?(?:years?|months?|decades?))\b",
     re.IGNORECASE,
 )
+# extract.v12's ``background_totals``: besides totals, habitual or unspecific activity over a
+# period ("has been hit repeatedly in recent weeks", "months of fighting"), the labelling guide's
+# background.
+_BACKGROUND = re.compile(
+    rf"{_CUMULATIVE.pattern}|\b(?:repeatedly|in recent (?:days|weeks|months|years)"
+    r"|for (?:days|weeks|months|years)|(?:days|weeks|months|years) of (?:fighting|violence"
+    r"|conflict|war|clashes)|since (?:the |a |an )?(?:\w+ ){0,3}in (?:19|20)\d\d)\b",
+    re.IGNORECASE,
+)
+# extract.v12's ``reactions``: a sentence whose main verb condemns, calls, urges, warns, vows,
+# blames or denies reports a reaction, not an occurrence (the guide: statements, accusations,
+# calls and quotes are not events).
+_REACTION = re.compile(
+    r"^(?:condemn|denounc|urg|call|vow|warn|pledg|welcom|demand|blam|accus|den(?:y|ie)|appeal"
+    r"|express|promis|insist|stress)"
+)
 # extract.v7: how far (in sentences) a detail may stand from the event it adds to, and the words
 # that announce another incident rather than a detail of the last one.
 _DETAIL_REACH = 2
 _ANOTHER = re.compile(
     r"\b(?:another|other (?:attacks?|incidents?|strikes?)|separate(?:ly)?|second|elsewhere"
     r"|meanwhile|earlier|later)\b",
+    re.IGNORECASE,
+)
+# extract.v12's ``definite_reports``: "the attack", "this strike", "the same blast": an
+# occurrence the article has already told.
+_DEFINITE = re.compile(
+    r"\b(?:the|this|that|these|those)\s+(?:same\s+|latest\s+|deadly\s+|suicide\s+|twin\s+"
+    r"|car\s+|drone\s+|air\s+|missile\s+|rocket\s+)?(?:attacks?|assaults?|strikes?|airstrikes?"
+    r"|air raids?|raids?|blasts?|explosions?|bombings?|ambush(?:es)?|clash(?:es)?|incident"
+    r"|killings?|shelling|bombardment|massacre|shooting)\b",
+    re.IGNORECASE,
+)
+_SIMILAR = re.compile(
+    r"\b(?:similar|previous|prior|recent|series|last (?:week|month|year)|months? ago"
+    r"|years? ago|weeks? ago)\b",
     re.IGNORECASE,
 )
 # Figure labels that count people; a count of things ("Thousands of homes") is none of them.
@@ -123,9 +156,13 @@ class _PendingEvent:
     # detail of the event before it is judged on them, as it was before that rule
     picked: set[str] = field(default_factory=set)
 
-    def join(self, other: _PendingEvent) -> None:
-        """Take in another report of the same occurrence."""
+    def join(self, other: _PendingEvent, sides: bool = True) -> None:
+        """Take in another report of the same occurrence. ``sides=False``: its sides only fill
+        a role this event has none for (a later mention of "the attack" names the attacker)."""
+        roles = {role for _, role in self.refs}
         for ref, p in other.refs.items():
+            if not sides and ref[1] in roles:
+                continue
             self.refs[ref] = combine((self.refs.get(ref), p)) if ref in self.refs else p
         self.probability = combine((self.probability, other.probability))
         self.picked |= other.picked
@@ -154,6 +191,9 @@ class RecordBuilder:
         self.home = home_country(text)  # the country the article names most
         # extract.v10: the names that stand for another name of the same actor in this article
         self._aliases = alias_groups(text) if "article_aliases" in rules else {}
+        # extract.v12: the headline's answers wait until the body's events are known
+        self._headline_end = headline_end(text) if "headline_restates" in rules else None
+        self._held: list[tuple[Question, SentenceLabels | SentenceAnswer, Any]] = []
 
     def _actor(
         self, sentence: Sentence, mention: Mention, actor_type: ActorType | None = None
@@ -195,14 +235,39 @@ class RecordBuilder:
         labels: SentenceLabels | SentenceAnswer,
         probabilities: AnswerProbabilities | None = None,
     ) -> None:
+        if self._headline_end is not None and question.sentence.end <= self._headline_end:
+            self._held.append((question, labels, probabilities))
+            return
+        self._add(question, labels, probabilities)
+
+    def add_held(self) -> None:
+        """The headline restates the lead (extract.v12's ``headline_restates``): an event it
+        reports of a type the body also reports is that report, not another event; the
+        headline's other events and its counts are kept. Call after the body's sentences."""
+        told = {pending.record["event_type"] for pending in self._events}
+        held, self._held = self._held, []
+        for question, labels, probabilities in held:
+            self._add(question, labels, probabilities, told=frozenset(told))
+
+    def _add(
+        self,
+        question: Question,
+        labels: SentenceLabels | SentenceAnswer,
+        probabilities: AnswerProbabilities | None = None,
+        told: frozenset[Any] = frozenset(),
+    ) -> None:
         sentence, names = question.sentence, question.names
         chance = _Chances(probabilities)
+        names_only = "names_are_names" in self.rules
+        doc = nlp.parse(sentence.text) if names_only else None
 
         def name(number: int | None, listed: list[Mention] = names) -> Mention | None:
             valid = number is not None and 1 <= number <= len(listed)
             return listed[number - 1] if valid and number is not None else None
 
         source = name(labels.source)
+        if source is not None and doc is not None and not_a_name(doc, source):
+            source = None
         if source is not None:
             named = self._actors[self._actor(sentence, source)]
             named.probability = combine((named.probability, chance.of(("source",))))
@@ -220,7 +285,15 @@ class RecordBuilder:
             if draft not in drafts:
                 drafts.append(draft)
                 positions.append(position)
-        cumulative = self.pipeline >= 2 and _CUMULATIVE.search(sentence.text) is not None
+        if "background_totals" in self.rules:
+            # a day of its own says a specific occurrence, whatever its aside of background
+            total = _CUMULATIVE.search(sentence.text) is not None
+            cumulative = total or (date is None and _BACKGROUND.search(sentence.text) is not None)
+        else:
+            cumulative = self.pipeline >= 2 and _CUMULATIVE.search(sentence.text) is not None
+        if "reactions" in self.rules and _reaction(sentence.text):
+            cumulative = True  # no event; its counts are claims worth keeping
+        restated = 0
         quoted = "quoted_statements" in self.rules and quoted_statement(sentence.text)
         reported: list[_PendingEvent] = []
         judged: list[Candidate] | None = None  # the sentence's places, judged once if asked
@@ -229,7 +302,12 @@ class RecordBuilder:
             if draft.status is not Factuality.HAPPENED or cumulative or quoted:
                 self.non_events += 1
                 continue
+            if EVENT_TYPE_OF[draft.type] in told:
+                restated += 1
+                continue
             place = name(draft.location, question.places)
+            if place is not None and doc is not None and not_a_name(doc, place):
+                place = None
             if place is not None and self._is_outlet(place):
                 place = None  # "the Observatory" is no place
             if place is not None and "places_are_places" in self.rules:
@@ -276,6 +354,8 @@ class RecordBuilder:
                     if reporter is not None and number == reporter:
                         continue
                     mention = name(number)
+                    if mention is not None and doc is not None and not_a_name(doc, mention):
+                        mention = None
                     if mention is not None:
                         p = chance.side(position, key, column, n)
                         picked[-1].append(Side(mention, actor_type, p))
@@ -308,7 +388,9 @@ class RecordBuilder:
             happened.append(len(self._events) - 1)
 
         # a quotation's counts are claims worth keeping even when what it says is no event
-        hypothetical_only = bool(labels.events) and not happened and not quoted
+        # a total over a period is a claim worth keeping too (extract.v12)
+        kept_claims = quoted or restated or (cumulative and self.pipeline == 1)
+        hypothetical_only = bool(labels.events) and not happened and not kept_claims
         for k, (count, label) in enumerate(zip(question.counts, labels.figures, strict=False)):
             if self.pipeline >= 2:
                 decided = figure_category(sentence.text, count.start, count.end)
@@ -361,10 +443,12 @@ class RecordBuilder:
         kept: dict[int, int] = {}
         if "territory_sides" in self.rules:
             self._type_territory()
-        if self.pipeline >= 2:
+        if self.pipeline >= 2 or "one_occurrence" in self.rules:
             kept = self._merge_occurrences()
         if "detail_sentences" in self.rules:
             kept.update(self._fold_details(kept))
+        if "definite_reports" in self.rules:
+            kept.update(self._fold_definite(kept))
         for number, pending in enumerate(self._events):
             if number in kept:
                 continue
@@ -458,10 +542,48 @@ class RecordBuilder:
             last = number
         return folded
 
+    def _fold_definite(self, merged: dict[int, int]) -> dict[int, int]:
+        """A sentence that names what it reports with a definite article ("the attack took
+        place in the commune of Mulekera", "BBC Burmese also reported the air strikes") tells
+        more of an occurrence already told, however far back: it is folded into the last event
+        of its event type kept before it (else the last event kept), unless a word announces
+        another incident ("another", "a similar"...). Its place and day fill what that event
+        lacks; its sides only a role it has none for. Returns folded event -> -(index of the
+        event it joined) - 1."""
+        folded: dict[int, int] = {}
+        kept: list[int] = []
+        for number, pending in enumerate(self._events):
+            if number in merged:
+                continue
+            record = pending.record
+            earlier = [k for k in kept if self._events[k].record["sentence"] < record["sentence"]]
+            if (
+                not earlier
+                or _DEFINITE.search(record["evidence"]) is None
+                or _ANOTHER.search(record["evidence"]) is not None
+                or _SIMILAR.search(record["evidence"]) is not None
+            ):
+                kept.append(number)
+                continue
+            alike = [
+                k for k in earlier if self._events[k].record["event_type"] == record["event_type"]
+            ]
+            into = (alike or earlier)[-1]
+            told = self._events[into]
+            told.join(pending, sides=False)
+            if told.record["location"] is None:
+                told.record["location"] = record["location"]
+            if told.record["date"] is None and record["date"] is not None:
+                for field_name in ("date", "date_precision", "date_text"):
+                    told.record[field_name] = record[field_name]
+            folded[number] = -into - 1
+        return folded
+
     def _is_detail(self, pending: _PendingEvent, previous: _PendingEvent) -> bool:
         record, told = pending.record, previous.record
-        if record["sentence"] == told["sentence"]:
-            return False  # rows of one sentence are another rule's business
+        if record["sentence"] <= told["sentence"]:
+            return False  # rows of one sentence are another rule's business; a headline's
+            # event, added last, is told before the body
         if record["sentence"] - told["sentence"] > _DETAIL_REACH:
             return False
         if record["date"] is not None:
@@ -517,6 +639,12 @@ class _Chances:
         if self._p.has((*where, "name")):
             where = (*where, "name")  # a pick written as {"name": n, "type": ...}
         return self._p.of_paths(where)
+
+
+def _reaction(sentence: str) -> bool:
+    """Whether the sentence's main verb is a reaction's: "The UN condemned the attack"."""
+    roots = [token for token in nlp.parse(sentence) if token.dep_ == "ROOT"]
+    return bool(roots) and roots[0].pos_ == "VERB" and _REACTION.match(roots[0].lower_) is not None
 
 
 def _one_per_place(reported: list[_PendingEvent]) -> list[_PendingEvent]:
