@@ -24,6 +24,7 @@ V12_RULES = {
     "background_totals",
     "reactions",
     "definite_reports",
+    "bare_details",
 }
 
 

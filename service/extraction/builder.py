@@ -31,7 +31,7 @@ from service.extraction.drafts import (
 )
 from service.extraction.junk import not_a_name
 from service.extraction.mentions import Mention
-from service.extraction.places import Candidate, choose_place, judge
+from service.extraction.places import Candidate, Placeness, choose_place, judge
 from service.extraction.questions import Question
 from service.extraction.records import (
     ActorRecord,
@@ -241,20 +241,22 @@ class RecordBuilder:
         self._add(question, labels, probabilities)
 
     def add_held(self) -> None:
-        """The headline restates the lead (extract.v12's ``headline_restates``): an event it
-        reports of a type the body also reports is that report, not another event; the
-        headline's other events and its counts are kept. Call after the body's sentences."""
-        told = {pending.record["event_type"] for pending in self._events}
+        """The headline restates the lead (extract.v12's ``headline_restates``): when the body
+        reports an event, the headline's events are that report told again (in other words,
+        often typed otherwise by the model), not other events; its counts are kept. A
+        headline over a body that reports none keeps its events. Call after the body's
+        sentences."""
+        told = bool(self._events)
         held, self._held = self._held, []
         for question, labels, probabilities in held:
-            self._add(question, labels, probabilities, told=frozenset(told))
+            self._add(question, labels, probabilities, restates=told)
 
     def _add(
         self,
         question: Question,
         labels: SentenceLabels | SentenceAnswer,
         probabilities: AnswerProbabilities | None = None,
-        told: frozenset[Any] = frozenset(),
+        restates: bool = False,
     ) -> None:
         sentence, names = question.sentence, question.names
         chance = _Chances(probabilities)
@@ -288,7 +290,9 @@ class RecordBuilder:
         if "background_totals" in self.rules:
             # a day of its own says a specific occurrence, whatever its aside of background
             total = _CUMULATIVE.search(sentence.text) is not None
-            cumulative = total or (date is None and _BACKGROUND.search(sentence.text) is not None)
+            specific = precision in (DatePrecision.DAY, DatePrecision.WEEK)
+            background = _BACKGROUND.search(sentence.text) is not None or _habitual(sentence.text)
+            cumulative = total or (not specific and background)
         else:
             cumulative = self.pipeline >= 2 and _CUMULATIVE.search(sentence.text) is not None
         if "reactions" in self.rules and _reaction(sentence.text):
@@ -302,18 +306,27 @@ class RecordBuilder:
             if draft.status is not Factuality.HAPPENED or cumulative or quoted:
                 self.non_events += 1
                 continue
-            if EVENT_TYPE_OF[draft.type] in told:
+            if restates:
                 restated += 1
                 continue
             place = name(draft.location, question.places)
-            if place is not None and doc is not None and not_a_name(doc, place):
-                place = None
             if place is not None and self._is_outlet(place):
                 place = None  # "the Observatory" is no place
+            # "Preliminary" is no place: the sentence's best place stands in, as for any pick
+            # that is none (places.choose_place)
+            junk = place is not None and doc is not None and not_a_name(doc, place)
             if place is not None and "places_are_places" in self.rules:
                 if judged is None:
                     judged = judge(sentence.text, question.places, sized=specific)
-                place = choose_place(place, judged, sentence.text if specific else None)
+                candidates = [
+                    Candidate(c.mention, Placeness.NOT_A_PLACE, c.country)
+                    if junk and c.mention is place
+                    else c
+                    for c in judged
+                ]
+                place = choose_place(place, candidates, sentence.text if specific else None)
+            elif junk:
+                place = None
             if place is not None and self.pipeline >= 2:
                 sides = {
                     name_key(n.text)
@@ -449,6 +462,8 @@ class RecordBuilder:
             kept.update(self._fold_details(kept))
         if "definite_reports" in self.rules:
             kept.update(self._fold_definite(kept))
+        if "bare_details" in self.rules:
+            kept.update(self._fold_bare(kept))
         for number, pending in enumerate(self._events):
             if number in kept:
                 continue
@@ -579,6 +594,30 @@ class RecordBuilder:
             folded[number] = -into - 1
         return folded
 
+    def _fold_bare(self, merged: dict[int, int]) -> dict[int, int]:
+        """An event with no side, no place and no day of its own ("He said four police were
+        also wounded.", "One resident said he saw at least 12 dead soldiers.") says nothing
+        that sets it apart from the occurrence told before it, however far back: it is folded
+        into the last event kept before it, unless a word announces another incident."""
+        folded: dict[int, int] = {}
+        last: int | None = None
+        for number, pending in enumerate(self._events):
+            if number in merged:
+                continue
+            record = pending.record
+            bare = not pending.refs and record["location"] is None and record["date"] is None
+            if (
+                bare
+                and last is not None
+                and record["sentence"] > self._events[last].record["sentence"]
+                and _ANOTHER.search(record["evidence"]) is None
+            ):
+                self._events[last].join(pending)
+                folded[number] = -last - 1
+                continue
+            last = number
+        return folded
+
     def _is_detail(self, pending: _PendingEvent, previous: _PendingEvent) -> bool:
         record, told = pending.record, previous.record
         if record["sentence"] <= told["sentence"]:
@@ -639,6 +678,16 @@ class _Chances:
         if self._p.has((*where, "name")):
             where = (*where, "name")  # a pick written as {"name": n, "type": ...}
         return self._p.of_paths(where)
+
+
+def _habitual(sentence: str) -> bool:
+    """Whether the main verb is a present perfect progressive: "Insurgents have been attacking
+    government installations around the country" (ongoing, habitual activity)."""
+    roots = [token for token in nlp.parse(sentence) if token.dep_ == "ROOT"]
+    if not roots or roots[0].tag_ != "VBG":
+        return False
+    auxiliaries = {child.lower_ for child in roots[0].children if child.dep_ == "aux"}
+    return "been" in auxiliaries and bool(auxiliaries & {"have", "has", "had"})
 
 
 def _reaction(sentence: str) -> bool:

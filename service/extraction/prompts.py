@@ -156,6 +156,7 @@ class PromptFile(BaseModel):
             "one_occurrence",
             "reactions",
             "definite_reports",
+            "bare_details",
         ]
     ] = []
 
