@@ -168,6 +168,7 @@ def test_a_reaction_is_no_occurrence(sentence: str, reaction: bool) -> None:
         ("Over the past three years, more than 10,000 people have been killed.", True),
         ("Fighting has ravaged swathes of Myanmar since a coup in 2021.", True),
         ("The village has been hit repeatedly in recent weeks by the militants.", True),
+        ("The gunmen seized a girl and repeatedly raped her.", False),
         ("A total of 109 people have been killed, according to AFP.", True),
         ("At least 15 soldiers were killed in an ambush near Afgoye.", False),
     ],
@@ -214,3 +215,8 @@ def test_v12_folds_a_later_report_of_the_attack_into_it(tmp_path: Path) -> None:
     [mulekera, beni, _] = events
     assert {a["name"] for a in mulekera["actors"]} == {"ADF"}
     assert not beni["actors"]
+
+
+def test_a_crowd_that_demands_is_a_protest_not_a_reaction() -> None:
+    assert not _reaction("Hundreds of workers demanded higher wages at a rally in Lagos.")
+    assert not _reaction("Protesters denounced the arrests outside the parliament.")

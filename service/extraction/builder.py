@@ -70,9 +70,11 @@ _CUMULATIVE = re.compile(
 )
 # extract.v12's ``background_totals``: besides totals, habitual or unspecific activity over a
 # period ("has been hit repeatedly in recent weeks", "months of fighting"), the labelling guide's
-# background.
+# background. A day of its own says a specific occurrence ("On 8 May, the monitors observed a
+# total of 12 explosions"), whatever the sentence's words of background.
 _BACKGROUND = re.compile(
-    rf"{_CUMULATIVE.pattern}|\b(?:repeatedly|in recent (?:days|weeks|months|years)"
+    rf"{_CUMULATIVE.pattern}|\b(?:(?:have|has|had) (?:been )?repeatedly"
+    r"|in recent (?:days|weeks|months|years)"
     r"|for (?:days|weeks|months|years)|(?:days|weeks|months|years) of (?:fighting|violence"
     r"|conflict|war|clashes)|since (?:the |a |an )?(?:\w+ ){0,3}in (?:19|20)\d\d)\b",
     re.IGNORECASE,
@@ -83,6 +85,10 @@ _BACKGROUND = re.compile(
 _REACTION = re.compile(
     r"^(?:condemn|denounc|urg|call|vow|warn|pledg|welcom|demand|blam|accus|den(?:y|ie)|appeal"
     r"|express|promis|insist|stress)"
+)
+_CROWD = re.compile(
+    r"\b(?:protest|demonstrat|rall(?:y|ies|ied)|march|sit-in|picket|riot|strikers|crowd)",
+    re.IGNORECASE,
 )
 # extract.v7: how far (in sentences) a detail may stand from the event it adds to, and the words
 # that announce another incident rather than a detail of the last one.
@@ -289,10 +295,9 @@ class RecordBuilder:
                 positions.append(position)
         if "background_totals" in self.rules:
             # a day of its own says a specific occurrence, whatever its aside of background
-            total = _CUMULATIVE.search(sentence.text) is not None
             specific = precision in (DatePrecision.DAY, DatePrecision.WEEK)
             background = _BACKGROUND.search(sentence.text) is not None or _habitual(sentence.text)
-            cumulative = total or (not specific and background)
+            cumulative = not specific and background
         else:
             cumulative = self.pipeline >= 2 and _CUMULATIVE.search(sentence.text) is not None
         if "reactions" in self.rules and _reaction(sentence.text):
@@ -691,7 +696,10 @@ def _habitual(sentence: str) -> bool:
 
 
 def _reaction(sentence: str) -> bool:
-    """Whether the sentence's main verb is a reaction's: "The UN condemned the attack"."""
+    """Whether the sentence's main verb is a reaction's: "The UN condemned the attack". A
+    crowd that demands or denounces is a protest, not a reaction."""
+    if _CROWD.search(sentence) is not None:
+        return False
     roots = [token for token in nlp.parse(sentence) if token.dep_ == "ROOT"]
     return bool(roots) and roots[0].pos_ == "VERB" and _REACTION.match(roots[0].lower_) is not None
 
