@@ -82,6 +82,8 @@ def test_a_common_word_opening_a_sentence_is_no_name(sentence: str, word: str) -
     [
         ("Hamas fired rockets at Ashkelon on Tuesday.", "Hamas"),
         ("Police arrested 12 protesters in the capital.", "Police"),
+        ("Gunmen abducted three civilians on Monday.", "Gunmen"),
+        ("Assailants rode into the village at dawn.", "Assailants"),
         ("Aleppo was hit by airstrikes overnight.", "Aleppo"),
         ("Russian warplanes struck the town of Ariha.", "Ariha"),
         ("Airstrikes hit Douma, activists said.", "Douma"),
