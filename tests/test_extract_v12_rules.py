@@ -154,7 +154,9 @@ def test_v12_end_to_end(tmp_path: Path) -> None:
     ("sentence", "reaction"),
     [
         ("The United Nations condemned the attack on the convoy.", True),
-        ("Rights groups accuse the military of extrajudicial killings.", True),
+        ("The minister denied that troops had shelled the village.", True),
+        # an allegation names who did it
+        ("Monitors accuse ISIL of using poison gas near Raqqa.", False),
         ("The president called for calm after the bombing.", True),
         ("Gunmen killed five soldiers at a checkpoint.", False),
         ("The army said it killed 20 militants in the raid.", False),  # the claim is reportage
@@ -171,7 +173,10 @@ def test_a_reaction_is_no_occurrence(sentence: str, reaction: bool) -> None:
         ("Fighting has ravaged swathes of Myanmar since a coup in 2021.", True),
         ("The village has been hit repeatedly in recent weeks by the militants.", True),
         ("The gunmen seized a girl and repeatedly raped her.", False),
-        ("A total of 109 people have been killed, according to AFP.", True),
+        ("So far 109 people have been killed, according to AFP.", True),
+        # the count and the days of one occurrence
+        ("A total of 2,963 militants evacuated Douma over the past few days.", False),
+        ("Homes had been destroyed in Yarmouk in the past four days of fighting.", False),
         ("At least 15 soldiers were killed in an ambush near Afgoye.", False),
     ],
 )

@@ -56,6 +56,7 @@ from service.extraction.taxonomy import (
     ActorRole,
     ActorType,
     DatePrecision,
+    EventType,
     Factuality,
     FigureCategory,
     Qualifier,
@@ -68,22 +69,27 @@ _CUMULATIVE = re.compile(
     r"|(?:over|in) the (?:past|last) (?:\w+ )?(?:years?|months?|decades?))\b",
     re.IGNORECASE,
 )
-# extract.v12's ``background_totals``: besides totals, habitual or unspecific activity over a
-# period ("has been hit repeatedly in recent weeks", "months of fighting"), the labelling guide's
-# background. A day of its own says a specific occurrence ("On 8 May, the monitors observed a
-# total of 12 explosions"), whatever the sentence's words of background.
+# extract.v12's ``background_totals``: totals over a period ("so far", "over the past three
+# years") and habitual or unspecific activity ("has been hit repeatedly in recent weeks",
+# "months of fighting"), the labelling guide's background. Not "a total of" or "the past four
+# days of fighting": the count or the days of one occurrence ("A total of 2,963 militants
+# evacuated Douma in three batches over the past few days"). A day of its own says a specific
+# occurrence, whatever the sentence's words of background.
 _BACKGROUND = re.compile(
-    rf"{_CUMULATIVE.pattern}|\b(?:(?:have|has|had) (?:been )?repeatedly"
-    r"|in recent (?:days|weeks|months|years)"
-    r"|for (?:days|weeks|months|years)|(?:days|weeks|months|years) of (?:fighting|violence"
-    r"|conflict|war|clashes)|since (?:the |a |an )?(?:\w+ ){0,3}in (?:19|20)\d\d)\b",
+    r"\b(?:so far|to date|since the (?:start|beginning)|this year|since (?:19|20)\d\d"
+    r"|death toll (?:has )?(?:risen|rose|climbed)"
+    r"|(?:over|in) the (?:past|last) (?:\w+ )?(?:years?|months?|decades?)"
+    r"|(?:have|has|had) (?:been )?(?:\w+ )?repeatedly|in recent (?:months|years)"
+    r"|for (?:weeks|months|years)|(?:weeks|months|years) of (?:fighting|violence|conflict|war"
+    r"|clashes)|since (?:the |a |an )?(?:\w+ ){0,3}in (?:19|20)\d\d)\b",
     re.IGNORECASE,
 )
-# extract.v12's ``reactions``: a sentence whose main verb condemns, calls, urges, warns, vows,
-# blames or denies reports a reaction, not an occurrence (the guide: statements, accusations,
-# calls and quotes are not events).
+# extract.v12's ``reactions``: a sentence whose main verb condemns, calls, urges, warns, vows
+# or denies reports a reaction, not an occurrence (the guide: statements, calls and quotes are
+# not events). Not one that accuses or blames: an allegation names who did it ("monitors accuse
+# ISIL of using poison gas", "He blamed Ansarul Islam"), and ACLED codes reported allegations.
 _REACTION = re.compile(
-    r"^(?:condemn|denounc|urg|call|vow|warn|pledg|welcom|demand|blam|accus|den(?:y|ie)|appeal"
+    r"^(?:condemn|denounc|urg|call|vow|warn|pledg|welcom|demand|den(?:y|ie)|appeal"
     r"|express|promis|insist|stress)"
 )
 _CROWD = re.compile(
@@ -105,6 +111,13 @@ _DEFINITE = re.compile(
     r"|car\s+|drone\s+|air\s+|missile\s+|rocket\s+)?(?:attacks?|assaults?|strikes?|airstrikes?"
     r"|air raids?|raids?|blasts?|explosions?|bombings?|ambush(?:es)?|clash(?:es)?|incident"
     r"|killings?|shelling|bombardment|massacre|shooting)\b",
+    re.IGNORECASE,
+)
+# "the air strikes", "this blast": a report of remote violence, not of the battle its sentence
+# may go on to tell.
+_REMOTE_NOUN = re.compile(
+    r"\b(?:the|this|that|these|those)\s+(?:\w+\s+)?(?:strikes?|airstrikes?|air raids?|bombings?"
+    r"|bombardment|shelling|blasts?|explosions?)\b",
     re.IGNORECASE,
 )
 _SIMILAR = re.compile(
@@ -247,22 +260,23 @@ class RecordBuilder:
         self._add(question, labels, probabilities)
 
     def add_held(self) -> None:
-        """The headline restates the lead (extract.v12's ``headline_restates``): when the body
-        reports an event, the headline's events are that report told again (in other words,
-        often typed otherwise by the model), not other events; its counts are kept. A
-        headline over a body that reports none keeps its events. Call after the body's
-        sentences."""
-        told = bool(self._events)
+        """The headline restates the lead (extract.v12's ``headline_restates``): a headline
+        event of the event type of the body's first event is that report told again (the
+        model's sub-type for a headline often differs from the lead's: "attack kills 15
+        soldiers" as a takeover beside the lead's clash), not another event. A headline event
+        of another type ("Syria Forces Launch Assault On Rebel-Held Douma" over a body that
+        opens with shelling) stays; so do its counts. Call after the body's sentences."""
+        lead = self._events[0].record["event_type"] if self._events else None
         held, self._held = self._held, []
         for question, labels, probabilities in held:
-            self._add(question, labels, probabilities, restates=told)
+            self._add(question, labels, probabilities, lead=lead)
 
     def _add(
         self,
         question: Question,
         labels: SentenceLabels | SentenceAnswer,
         probabilities: AnswerProbabilities | None = None,
-        restates: bool = False,
+        lead: EventType | None = None,
     ) -> None:
         sentence, names = question.sentence, question.names
         chance = _Chances(probabilities)
@@ -311,7 +325,7 @@ class RecordBuilder:
             if draft.status is not Factuality.HAPPENED or cumulative or quoted:
                 self.non_events += 1
                 continue
-            if restates:
+            if lead is not None and EVENT_TYPE_OF[draft.type] is lead:
                 restated += 1
                 continue
             place = name(draft.location, question.places)
@@ -566,10 +580,11 @@ class RecordBuilder:
         """A sentence that names what it reports with a definite article ("the attack took
         place in the commune of Mulekera", "BBC Burmese also reported the air strikes") tells
         more of an occurrence already told, however far back: it is folded into the last event
-        of its event type kept before it (else the last event kept), unless a word announces
-        another incident ("another", "a similar"...). Its place and day fill what that event
-        lacks; its sides only a role it has none for. Returns folded event -> -(index of the
-        event it joined) - 1."""
+        of its event type kept before it, unless a word announces another incident ("another",
+        "a similar"...) or the sentence names remote violence and reports a battle ("The
+        airstrikes backed the launch of the army's ground assault"). Its place and day fill what
+        that event lacks; its sides only a role it has none for. Returns folded event ->
+        -(index of the event it joined) - 1."""
         folded: dict[int, int] = {}
         kept: list[int] = []
         for number, pending in enumerate(self._events):
@@ -588,7 +603,13 @@ class RecordBuilder:
             alike = [
                 k for k in earlier if self._events[k].record["event_type"] == record["event_type"]
             ]
-            into = (alike or earlier)[-1]
+            remote = _REMOTE_NOUN.search(record["evidence"]) is not None
+            if not alike or (
+                remote and record["event_type"] is not EventType.EXPLOSIONS_REMOTE_VIOLENCE
+            ):
+                kept.append(number)  # "The airstrikes backed the ground assault": the assault
+                continue
+            into = alike[-1]
             told = self._events[into]
             told.join(pending, sides=False)
             if told.record["location"] is None:
@@ -687,12 +708,14 @@ class _Chances:
 
 def _habitual(sentence: str) -> bool:
     """Whether the main verb is a present perfect progressive: "Insurgents have been attacking
-    government installations around the country" (ongoing, habitual activity)."""
+    government installations around the country" (ongoing, habitual activity). A past perfect
+    one tells what had been going on before a specific occurrence ("buses had been carrying
+    residents from Douma for nearly a week"): not background."""
     roots = [token for token in nlp.parse(sentence) if token.dep_ == "ROOT"]
     if not roots or roots[0].tag_ != "VBG":
         return False
     auxiliaries = {child.lower_ for child in roots[0].children if child.dep_ == "aux"}
-    return "been" in auxiliaries and bool(auxiliaries & {"have", "has", "had"})
+    return "been" in auxiliaries and bool(auxiliaries & {"have", "has"})
 
 
 def _reaction(sentence: str) -> bool:
