@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from service.extraction import nlp
 from service.extraction.actor_types import home_country, rule_type
 from service.extraction.aliases import alias_groups, canonical
 from service.extraction.aliases import key as name_key
@@ -28,8 +29,9 @@ from service.extraction.drafts import (
     SentenceAnswer,
     SentenceLabels,
 )
+from service.extraction.junk import not_a_name
 from service.extraction.mentions import Mention
-from service.extraction.places import Candidate, choose_place, judge
+from service.extraction.places import Candidate, Placeness, choose_place, judge
 from service.extraction.questions import Question
 from service.extraction.records import (
     ActorRecord,
@@ -42,6 +44,7 @@ from service.extraction.records import (
 from service.extraction.rules import (
     OccurrenceKey,
     figure_category,
+    headline_end,
     quoted_statement,
     same_occurrence,
 )
@@ -53,6 +56,7 @@ from service.extraction.taxonomy import (
     ActorRole,
     ActorType,
     DatePrecision,
+    EventType,
     Factuality,
     FigureCategory,
     Qualifier,
@@ -65,12 +69,60 @@ _CUMULATIVE = re.compile(
     r"|(?:over|in) the (?:past|last) (?:\w+ )?(?:years?|months?|decades?))\b",
     re.IGNORECASE,
 )
+# extract.v12's ``background_totals``: totals over a period ("so far", "over the past three
+# years") and habitual or unspecific activity ("has been hit repeatedly in recent weeks",
+# "months of fighting"), the labelling guide's background. Not "a total of" or "the past four
+# days of fighting": the count or the days of one occurrence ("A total of 2,963 militants
+# evacuated Douma in three batches over the past few days"). A day of its own says a specific
+# occurrence, whatever the sentence's words of background.
+_BACKGROUND = re.compile(
+    r"\b(?:so far|to date|since the (?:start|beginning)|this year|since (?:19|20)\d\d"
+    r"|death toll (?:has )?(?:risen|rose|climbed)"
+    r"|(?:over|in) the (?:past|last) (?:\w+ )?(?:years?|months?|decades?)"
+    r"|(?:have|has|had) (?:been )?(?:\w+ )?repeatedly|in recent (?:months|years)"
+    r"|for (?:weeks|months|years)|(?:weeks|months|years) of (?:fighting|violence|conflict|war"
+    r"|clashes)|since (?:the |a |an )?(?:\w+ ){0,3}in (?:19|20)\d\d)\b",
+    re.IGNORECASE,
+)
+# extract.v12's ``reactions``: a sentence whose main verb condemns, calls, urges, warns, vows
+# or denies reports a reaction, not an occurrence (the guide: statements, calls and quotes are
+# not events). Not one that accuses or blames: an allegation names who did it ("monitors accuse
+# ISIL of using poison gas", "He blamed Ansarul Islam"), and ACLED codes reported allegations.
+_REACTION = re.compile(
+    r"^(?:condemn|denounc|urg|call|vow|warn|pledg|welcom|demand|den(?:y|ie)|appeal"
+    r"|express|promis|insist|stress)"
+)
+_CROWD = re.compile(
+    r"\b(?:protest|demonstrat|rall(?:y|ies|ied)|march|sit-in|picket|riot|strikers|crowd)",
+    re.IGNORECASE,
+)
 # extract.v7: how far (in sentences) a detail may stand from the event it adds to, and the words
 # that announce another incident rather than a detail of the last one.
 _DETAIL_REACH = 2
 _ANOTHER = re.compile(
     r"\b(?:another|other (?:attacks?|incidents?|strikes?)|separate(?:ly)?|second|elsewhere"
     r"|meanwhile|earlier|later)\b",
+    re.IGNORECASE,
+)
+# extract.v12's ``definite_reports``: "the attack", "this strike", "the same blast": an
+# occurrence the article has already told.
+_DEFINITE = re.compile(
+    r"\b(?:the|this|that|these|those)\s+(?:same\s+|latest\s+|deadly\s+|suicide\s+|twin\s+"
+    r"|car\s+|drone\s+|air\s+|missile\s+|rocket\s+)?(?:attacks?|assaults?|strikes?|airstrikes?"
+    r"|air raids?|raids?|blasts?|explosions?|bombings?|ambush(?:es)?|clash(?:es)?|incident"
+    r"|killings?|shelling|bombardment|massacre|shooting)\b",
+    re.IGNORECASE,
+)
+# "the air strikes", "this blast": a report of remote violence, not of the battle its sentence
+# may go on to tell.
+_REMOTE_NOUN = re.compile(
+    r"\b(?:the|this|that|these|those)\s+(?:\w+\s+)?(?:strikes?|airstrikes?|air raids?|bombings?"
+    r"|bombardment|shelling|blasts?|explosions?)\b",
+    re.IGNORECASE,
+)
+_SIMILAR = re.compile(
+    r"\b(?:similar|previous|prior|recent|series|last (?:week|month|year)|months? ago"
+    r"|years? ago|weeks? ago)\b",
     re.IGNORECASE,
 )
 # Figure labels that count people; a count of things ("Thousands of homes") is none of them.
@@ -123,9 +175,13 @@ class _PendingEvent:
     # detail of the event before it is judged on them, as it was before that rule
     picked: set[str] = field(default_factory=set)
 
-    def join(self, other: _PendingEvent) -> None:
-        """Take in another report of the same occurrence."""
+    def join(self, other: _PendingEvent, sides: bool = True) -> None:
+        """Take in another report of the same occurrence. ``sides=False``: its sides only fill
+        a role this event has none for (a later mention of "the attack" names the attacker)."""
+        roles = {role for _, role in self.refs}
         for ref, p in other.refs.items():
+            if not sides and ref[1] in roles:
+                continue
             self.refs[ref] = combine((self.refs.get(ref), p)) if ref in self.refs else p
         self.probability = combine((self.probability, other.probability))
         self.picked |= other.picked
@@ -154,6 +210,9 @@ class RecordBuilder:
         self.home = home_country(text)  # the country the article names most
         # extract.v10: the names that stand for another name of the same actor in this article
         self._aliases = alias_groups(text) if "article_aliases" in rules else {}
+        # extract.v12: the headline's answers wait until the body's events are known
+        self._headline_end = headline_end(text) if "headline_restates" in rules else None
+        self._held: list[tuple[Question, SentenceLabels | SentenceAnswer, Any]] = []
 
     def _actor(
         self, sentence: Sentence, mention: Mention, actor_type: ActorType | None = None
@@ -195,14 +254,42 @@ class RecordBuilder:
         labels: SentenceLabels | SentenceAnswer,
         probabilities: AnswerProbabilities | None = None,
     ) -> None:
+        if self._headline_end is not None and question.sentence.end <= self._headline_end:
+            self._held.append((question, labels, probabilities))
+            return
+        self._add(question, labels, probabilities)
+
+    def add_held(self) -> None:
+        """The headline restates the lead (extract.v12's ``headline_restates``): a headline
+        event of the event type of the body's first event is that report told again (the
+        model's sub-type for a headline often differs from the lead's: "attack kills 15
+        soldiers" as a takeover beside the lead's clash), not another event. A headline event
+        of another type ("Syria Forces Launch Assault On Rebel-Held Douma" over a body that
+        opens with shelling) stays; so do its counts. Call after the body's sentences."""
+        lead = self._events[0].record["event_type"] if self._events else None
+        held, self._held = self._held, []
+        for question, labels, probabilities in held:
+            self._add(question, labels, probabilities, lead=lead)
+
+    def _add(
+        self,
+        question: Question,
+        labels: SentenceLabels | SentenceAnswer,
+        probabilities: AnswerProbabilities | None = None,
+        lead: EventType | None = None,
+    ) -> None:
         sentence, names = question.sentence, question.names
         chance = _Chances(probabilities)
+        names_only = "names_are_names" in self.rules
+        doc = nlp.parse(sentence.text) if names_only else None
 
         def name(number: int | None, listed: list[Mention] = names) -> Mention | None:
             valid = number is not None and 1 <= number <= len(listed)
             return listed[number - 1] if valid and number is not None else None
 
         source = name(labels.source)
+        if source is not None and doc is not None and not_a_name(doc, source):
+            source = None
         if source is not None:
             named = self._actors[self._actor(sentence, source)]
             named.probability = combine((named.probability, chance.of(("source",))))
@@ -220,7 +307,16 @@ class RecordBuilder:
             if draft not in drafts:
                 drafts.append(draft)
                 positions.append(position)
-        cumulative = self.pipeline >= 2 and _CUMULATIVE.search(sentence.text) is not None
+        if "background_totals" in self.rules:
+            # a day of its own says a specific occurrence, whatever its aside of background
+            specific = precision in (DatePrecision.DAY, DatePrecision.WEEK)
+            background = _BACKGROUND.search(sentence.text) is not None or _habitual(sentence.text)
+            cumulative = not specific and background
+        else:
+            cumulative = self.pipeline >= 2 and _CUMULATIVE.search(sentence.text) is not None
+        if "reactions" in self.rules and _reaction(sentence.text):
+            cumulative = True  # no event; its counts are claims worth keeping
+        restated = 0
         quoted = "quoted_statements" in self.rules and quoted_statement(sentence.text)
         reported: list[_PendingEvent] = []
         judged: list[Candidate] | None = None  # the sentence's places, judged once if asked
@@ -229,13 +325,27 @@ class RecordBuilder:
             if draft.status is not Factuality.HAPPENED or cumulative or quoted:
                 self.non_events += 1
                 continue
+            if lead is not None and EVENT_TYPE_OF[draft.type] is lead:
+                restated += 1
+                continue
             place = name(draft.location, question.places)
             if place is not None and self._is_outlet(place):
                 place = None  # "the Observatory" is no place
+            # "Preliminary" is no place: the sentence's best place stands in, as for any pick
+            # that is none (places.choose_place)
+            junk = place is not None and doc is not None and not_a_name(doc, place)
             if place is not None and "places_are_places" in self.rules:
                 if judged is None:
                     judged = judge(sentence.text, question.places, sized=specific)
-                place = choose_place(place, judged, sentence.text if specific else None)
+                candidates = [
+                    Candidate(c.mention, Placeness.NOT_A_PLACE, c.country)
+                    if junk and c.mention is place
+                    else c
+                    for c in judged
+                ]
+                place = choose_place(place, candidates, sentence.text if specific else None)
+            elif junk:
+                place = None
             if place is not None and self.pipeline >= 2:
                 sides = {
                     name_key(n.text)
@@ -276,6 +386,8 @@ class RecordBuilder:
                     if reporter is not None and number == reporter:
                         continue
                     mention = name(number)
+                    if mention is not None and doc is not None and not_a_name(doc, mention):
+                        mention = None
                     if mention is not None:
                         p = chance.side(position, key, column, n)
                         picked[-1].append(Side(mention, actor_type, p))
@@ -308,7 +420,9 @@ class RecordBuilder:
             happened.append(len(self._events) - 1)
 
         # a quotation's counts are claims worth keeping even when what it says is no event
-        hypothetical_only = bool(labels.events) and not happened and not quoted
+        # a total over a period is a claim worth keeping too (extract.v12)
+        kept_claims = quoted or restated or (cumulative and self.pipeline == 1)
+        hypothetical_only = bool(labels.events) and not happened and not kept_claims
         for k, (count, label) in enumerate(zip(question.counts, labels.figures, strict=False)):
             if self.pipeline >= 2:
                 decided = figure_category(sentence.text, count.start, count.end)
@@ -361,10 +475,14 @@ class RecordBuilder:
         kept: dict[int, int] = {}
         if "territory_sides" in self.rules:
             self._type_territory()
-        if self.pipeline >= 2:
+        if self.pipeline >= 2 or "one_occurrence" in self.rules:
             kept = self._merge_occurrences()
         if "detail_sentences" in self.rules:
             kept.update(self._fold_details(kept))
+        if "definite_reports" in self.rules:
+            kept.update(self._fold_definite(kept))
+        if "bare_details" in self.rules:
+            kept.update(self._fold_bare(kept))
         for number, pending in enumerate(self._events):
             if number in kept:
                 continue
@@ -458,10 +576,79 @@ class RecordBuilder:
             last = number
         return folded
 
+    def _fold_definite(self, merged: dict[int, int]) -> dict[int, int]:
+        """A sentence that names what it reports with a definite article ("the attack took
+        place in the commune of Mulekera", "BBC Burmese also reported the air strikes") tells
+        more of an occurrence already told, however far back: it is folded into the last event
+        of its event type kept before it, unless a word announces another incident ("another",
+        "a similar"...) or the sentence names remote violence and reports a battle ("The
+        airstrikes backed the launch of the army's ground assault"). Its place and day fill what
+        that event lacks; its sides only a role it has none for. Returns folded event ->
+        -(index of the event it joined) - 1."""
+        folded: dict[int, int] = {}
+        kept: list[int] = []
+        for number, pending in enumerate(self._events):
+            if number in merged:
+                continue
+            record = pending.record
+            earlier = [k for k in kept if self._events[k].record["sentence"] < record["sentence"]]
+            if (
+                not earlier
+                or _DEFINITE.search(record["evidence"]) is None
+                or _ANOTHER.search(record["evidence"]) is not None
+                or _SIMILAR.search(record["evidence"]) is not None
+            ):
+                kept.append(number)
+                continue
+            alike = [
+                k for k in earlier if self._events[k].record["event_type"] == record["event_type"]
+            ]
+            remote = _REMOTE_NOUN.search(record["evidence"]) is not None
+            if not alike or (
+                remote and record["event_type"] is not EventType.EXPLOSIONS_REMOTE_VIOLENCE
+            ):
+                kept.append(number)  # "The airstrikes backed the ground assault": the assault
+                continue
+            into = alike[-1]
+            told = self._events[into]
+            told.join(pending, sides=False)
+            if told.record["location"] is None:
+                told.record["location"] = record["location"]
+            if told.record["date"] is None and record["date"] is not None:
+                for field_name in ("date", "date_precision", "date_text"):
+                    told.record[field_name] = record[field_name]
+            folded[number] = -into - 1
+        return folded
+
+    def _fold_bare(self, merged: dict[int, int]) -> dict[int, int]:
+        """An event with no side, no place and no day of its own ("He said four police were
+        also wounded.", "One resident said he saw at least 12 dead soldiers.") says nothing
+        that sets it apart from the occurrence told before it, however far back: it is folded
+        into the last event kept before it, unless a word announces another incident."""
+        folded: dict[int, int] = {}
+        last: int | None = None
+        for number, pending in enumerate(self._events):
+            if number in merged:
+                continue
+            record = pending.record
+            bare = not pending.refs and record["location"] is None and record["date"] is None
+            if (
+                bare
+                and last is not None
+                and record["sentence"] > self._events[last].record["sentence"]
+                and _ANOTHER.search(record["evidence"]) is None
+            ):
+                self._events[last].join(pending)
+                folded[number] = -last - 1
+                continue
+            last = number
+        return folded
+
     def _is_detail(self, pending: _PendingEvent, previous: _PendingEvent) -> bool:
         record, told = pending.record, previous.record
-        if record["sentence"] == told["sentence"]:
-            return False  # rows of one sentence are another rule's business
+        if record["sentence"] <= told["sentence"]:
+            return False  # rows of one sentence are another rule's business; a headline's
+            # event, added last, is told before the body
         if record["sentence"] - told["sentence"] > _DETAIL_REACH:
             return False
         if record["date"] is not None:
@@ -517,6 +704,27 @@ class _Chances:
         if self._p.has((*where, "name")):
             where = (*where, "name")  # a pick written as {"name": n, "type": ...}
         return self._p.of_paths(where)
+
+
+def _habitual(sentence: str) -> bool:
+    """Whether the main verb is a present perfect progressive: "Insurgents have been attacking
+    government installations around the country" (ongoing, habitual activity). A past perfect
+    one tells what had been going on before a specific occurrence ("buses had been carrying
+    residents from Douma for nearly a week"): not background."""
+    roots = [token for token in nlp.parse(sentence) if token.dep_ == "ROOT"]
+    if not roots or roots[0].tag_ != "VBG":
+        return False
+    auxiliaries = {child.lower_ for child in roots[0].children if child.dep_ == "aux"}
+    return "been" in auxiliaries and bool(auxiliaries & {"have", "has"})
+
+
+def _reaction(sentence: str) -> bool:
+    """Whether the sentence's main verb is a reaction's: "The UN condemned the attack". A
+    crowd that demands or denounces is a protest, not a reaction."""
+    if _CROWD.search(sentence) is not None:
+        return False
+    roots = [token for token in nlp.parse(sentence) if token.dep_ == "ROOT"]
+    return bool(roots) and roots[0].pos_ == "VERB" and _REACTION.match(roots[0].lower_) is not None
 
 
 def _one_per_place(reported: list[_PendingEvent]) -> list[_PendingEvent]:

@@ -110,6 +110,7 @@ class ExtractionPipeline:
             builder.add(
                 question, outcome.value, AnswerProbabilities.of(outcome.raw, outcome.tokens)
             )
+        builder.add_held()
         if answer.asks_actor_types:
             await self._type_actors(builder, title, published, stats, learned)
 

@@ -149,6 +149,14 @@ class PromptFile(BaseModel):
             "rule_sentences",
             "territory_sides",
             "rules_over_clash",
+            "teaser_lines",
+            "headline_restates",
+            "names_are_names",
+            "background_totals",
+            "one_occurrence",
+            "reactions",
+            "definite_reports",
+            "bare_details",
         ]
     ] = []
 

@@ -24,6 +24,10 @@ _BOILERPLATE = re.compile(
 _MIN_WORDS = 4
 # extract.v5: scraped link lists and teasers ("- Five killed in ...", "Related: ...").
 _TEASER = re.compile(r"^(?:[-\u2013\u2022*>]\s|related\b|also read\b|see also\b|watch:)", re.I)
+# extract.v12: a line of a scraped list of other stories ("- Gaza explosion leaves four soldiers
+# dead"): a dash or bullet, then a headline (no final full stop). A bullet that is a sentence
+# ("- On July 31 a tank-backed assault killed ...") is reportage and stays.
+_TEASER_LINE = re.compile(r"^[-\u2013\u2022*>]\s[^\n]*[^.!?\"\u201d\s]\s*$")
 # Victims are counted by figures, not listed as actors (the labelling guide).
 _VICTIMS = re.compile(
     r"^(?:\w+\s+)?(?:civilians|residents|people|villagers|passengers|children|women|students"
@@ -88,9 +92,17 @@ def questions_for(
     (rules.addresses_model: a prompt injection is no reportage). With ``rule_sentences``
     (extract.v11), also every sentence a sub-type rule would type (subtypes.rule_fires:
     "airstrikes targeted", "handed over the town"), and not a sentence whose only such words
-    say that nobody was harmed ("No casualties were reported.")."""
+    say that nobody was harmed ("No casualties were reported."). With ``teaser_lines``
+    (extract.v12), not a line of a scraped list of other stories."""
     typed = "rule_sentences" in rules
     questions = _questions_v2(text) if pipeline >= 2 else _questions_v1(text, typed)
+    if "teaser_lines" in rules:
+        teasers = [
+            (line.start(), line.end())
+            for line in re.finditer(r"[^\n]+", text)
+            if _TEASER_LINE.match(line.group().strip())
+        ]
+        questions = [q for q in questions if not any(s <= q.sentence.start < e for s, e in teasers)]
     if "model_addressed" not in rules:
         return questions
     lines = model_addressed_lines(text)
