@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -61,6 +62,9 @@ from service.extraction.taxonomy import (
     FigureCategory,
     Qualifier,
 )
+
+if TYPE_CHECKING:
+    from spacy.tokens import Token
 
 # Totals over a period report no new occurrence: "A total of 109 people have been killed".
 _CUMULATIVE = re.compile(
@@ -186,6 +190,16 @@ class _PendingEvent:
         self.probability = combine((self.probability, other.probability))
         self.picked |= other.picked
 
+    def fill(self, other: _PendingEvent, fields: tuple[str, ...] = ("location",)) -> None:
+        """Take ``fields`` and the day (with its precision and words) where this event lacks
+        them and the other report gives them."""
+        for field_name in fields:
+            if self.record[field_name] is None:
+                self.record[field_name] = other.record[field_name]
+        if self.record["date"] is None and other.record["date"] is not None:
+            for field_name in ("date", "date_precision", "date_text"):
+                self.record[field_name] = other.record[field_name]
+
 
 class RecordBuilder:
     def __init__(
@@ -281,14 +295,16 @@ class RecordBuilder:
         sentence, names = question.sentence, question.names
         chance = _Chances(probabilities)
         names_only = "names_are_names" in self.rules
-        doc = nlp.parse(sentence.text) if names_only else None
+
+        def junk(mention: Mention) -> bool:
+            return names_only and not_a_name(nlp.parse(sentence.text), mention)
 
         def name(number: int | None, listed: list[Mention] = names) -> Mention | None:
             valid = number is not None and 1 <= number <= len(listed)
             return listed[number - 1] if valid and number is not None else None
 
         source = name(labels.source)
-        if source is not None and doc is not None and not_a_name(doc, source):
+        if source is not None and junk(source):
             source = None
         if source is not None:
             named = self._actors[self._actor(sentence, source)]
@@ -310,13 +326,14 @@ class RecordBuilder:
         if "background_totals" in self.rules:
             # a day of its own says a specific occurrence, whatever its aside of background
             specific = precision in (DatePrecision.DAY, DatePrecision.WEEK)
-            background = _BACKGROUND.search(sentence.text) is not None or _habitual(sentence.text)
-            cumulative = not specific and background
+            cumulative = not specific and (
+                _BACKGROUND.search(sentence.text) is not None or _habitual(sentence.text)
+            )
         else:
             cumulative = self.pipeline >= 2 and _CUMULATIVE.search(sentence.text) is not None
         if "reactions" in self.rules and _reaction(sentence.text):
             cumulative = True  # no event; its counts are claims worth keeping
-        restated = 0
+        restated = False
         quoted = "quoted_statements" in self.rules and quoted_statement(sentence.text)
         reported: list[_PendingEvent] = []
         judged: list[Candidate] | None = None  # the sentence's places, judged once if asked
@@ -326,25 +343,25 @@ class RecordBuilder:
                 self.non_events += 1
                 continue
             if lead is not None and EVENT_TYPE_OF[draft.type] is lead:
-                restated += 1
+                restated = True
                 continue
             place = name(draft.location, question.places)
             if place is not None and self._is_outlet(place):
                 place = None  # "the Observatory" is no place
             # "Preliminary" is no place: the sentence's best place stands in, as for any pick
             # that is none (places.choose_place)
-            junk = place is not None and doc is not None and not_a_name(doc, place)
+            no_place = place is not None and junk(place)
             if place is not None and "places_are_places" in self.rules:
                 if judged is None:
                     judged = judge(sentence.text, question.places, sized=specific)
                 candidates = [
                     Candidate(c.mention, Placeness.NOT_A_PLACE, c.country)
-                    if junk and c.mention is place
+                    if no_place and c.mention is place
                     else c
                     for c in judged
                 ]
                 place = choose_place(place, candidates, sentence.text if specific else None)
-            elif junk:
+            elif no_place:
                 place = None
             if place is not None and self.pipeline >= 2:
                 sides = {
@@ -386,7 +403,7 @@ class RecordBuilder:
                     if reporter is not None and number == reporter:
                         continue
                     mention = name(number)
-                    if mention is not None and doc is not None and not_a_name(doc, mention):
+                    if mention is not None and junk(mention):
                         mention = None
                     if mention is not None:
                         p = chance.side(position, key, column, n)
@@ -475,7 +492,7 @@ class RecordBuilder:
         kept: dict[int, int] = {}
         if "territory_sides" in self.rules:
             self._type_territory()
-        if self.pipeline >= 2 or "one_occurrence" in self.rules:
+        if self.pipeline >= 2:
             kept = self._merge_occurrences()
         if "detail_sentences" in self.rules:
             kept.update(self._fold_details(kept))
@@ -547,12 +564,7 @@ class RecordBuilder:
                 if not same_occurrence(_occurrence(first), key):
                     continue
                 first.join(pending)
-                for field_name in ("location", "reported_by"):
-                    if first.record[field_name] is None:
-                        first.record[field_name] = pending.record[field_name]
-                if first.record["date"] is None and pending.record["date"] is not None:
-                    for field_name in ("date", "date_precision", "date_text"):
-                        first.record[field_name] = pending.record[field_name]
+                first.fill(pending, ("location", "reported_by"))
                 merged[later] = -earlier - 1
                 break
         return merged
@@ -564,12 +576,19 @@ class RecordBuilder:
         previous event's), no side the previous event lacks and no word that announces
         another incident, within ``_DETAIL_REACH`` sentences of the last event kept, is
         folded into it. Returns folded event -> -(index of the event it joined) - 1."""
+        return self._fold_into_last(merged, self._is_detail)
+
+    def _fold_into_last(
+        self, merged: dict[int, int], belongs: Callable[[_PendingEvent, _PendingEvent], bool]
+    ) -> dict[int, int]:
+        """Each event that ``belongs`` to the last event kept before it is folded into that
+        one. Returns folded event -> -(index of the event it joined) - 1."""
         folded: dict[int, int] = {}
         last: int | None = None
         for number, pending in enumerate(self._events):
             if number in merged:
                 continue
-            if last is not None and self._is_detail(pending, self._events[last]):
+            if last is not None and belongs(pending, self._events[last]):
                 self._events[last].join(pending)
                 folded[number] = -last - 1
                 continue
@@ -610,13 +629,8 @@ class RecordBuilder:
                 kept.append(number)  # "The airstrikes backed the ground assault": the assault
                 continue
             into = alike[-1]
-            told = self._events[into]
-            told.join(pending, sides=False)
-            if told.record["location"] is None:
-                told.record["location"] = record["location"]
-            if told.record["date"] is None and record["date"] is not None:
-                for field_name in ("date", "date_precision", "date_text"):
-                    told.record[field_name] = record[field_name]
+            self._events[into].join(pending, sides=False)
+            self._events[into].fill(pending)
             folded[number] = -into - 1
         return folded
 
@@ -625,30 +639,14 @@ class RecordBuilder:
         also wounded.", "One resident said he saw at least 12 dead soldiers.") says nothing
         that sets it apart from the occurrence told before it, however far back: it is folded
         into the last event kept before it, unless a word announces another incident."""
-        folded: dict[int, int] = {}
-        last: int | None = None
-        for number, pending in enumerate(self._events):
-            if number in merged:
-                continue
-            record = pending.record
-            bare = not pending.refs and record["location"] is None and record["date"] is None
-            if (
-                bare
-                and last is not None
-                and record["sentence"] > self._events[last].record["sentence"]
-                and _ANOTHER.search(record["evidence"]) is None
-            ):
-                self._events[last].join(pending)
-                folded[number] = -last - 1
-                continue
-            last = number
-        return folded
+        return self._fold_into_last(merged, _is_bare_detail)
 
     def _is_detail(self, pending: _PendingEvent, previous: _PendingEvent) -> bool:
         record, told = pending.record, previous.record
+        # rows of one sentence are another rule's business; a held headline's event, added
+        # last, comes before the body
         if record["sentence"] <= told["sentence"]:
-            return False  # rows of one sentence are another rule's business; a headline's
-            # event, added last, is told before the body
+            return False
         if record["sentence"] - told["sentence"] > _DETAIL_REACH:
             return False
         if record["date"] is not None:
@@ -706,15 +704,31 @@ class _Chances:
         return self._p.of_paths(where)
 
 
+def _main_verb(sentence: str) -> Token | None:
+    roots = [token for token in nlp.parse(sentence) if token.dep_ == "ROOT"]
+    return roots[0] if roots else None
+
+
+def _is_bare_detail(pending: _PendingEvent, previous: _PendingEvent) -> bool:
+    record = pending.record
+    return (
+        not pending.refs
+        and record["location"] is None
+        and record["date"] is None
+        and record["sentence"] > previous.record["sentence"]
+        and _ANOTHER.search(record["evidence"]) is None
+    )
+
+
 def _habitual(sentence: str) -> bool:
     """Whether the main verb is a present perfect progressive: "Insurgents have been attacking
     government installations around the country" (ongoing, habitual activity). A past perfect
     one tells what had been going on before a specific occurrence ("buses had been carrying
     residents from Douma for nearly a week"): not background."""
-    roots = [token for token in nlp.parse(sentence) if token.dep_ == "ROOT"]
-    if not roots or roots[0].tag_ != "VBG":
+    verb = _main_verb(sentence)
+    if verb is None or verb.tag_ != "VBG":
         return False
-    auxiliaries = {child.lower_ for child in roots[0].children if child.dep_ == "aux"}
+    auxiliaries = {child.lower_ for child in verb.children if child.dep_ == "aux"}
     return "been" in auxiliaries and bool(auxiliaries & {"have", "has"})
 
 
@@ -723,8 +737,8 @@ def _reaction(sentence: str) -> bool:
     crowd that demands or denounces is a protest, not a reaction."""
     if _CROWD.search(sentence) is not None:
         return False
-    roots = [token for token in nlp.parse(sentence) if token.dep_ == "ROOT"]
-    return bool(roots) and roots[0].pos_ == "VERB" and _REACTION.match(roots[0].lower_) is not None
+    verb = _main_verb(sentence)
+    return verb is not None and verb.pos_ == "VERB" and _REACTION.match(verb.lower_) is not None
 
 
 def _one_per_place(reported: list[_PendingEvent]) -> list[_PendingEvent]:

@@ -153,7 +153,6 @@ class PromptFile(BaseModel):
             "headline_restates",
             "names_are_names",
             "background_totals",
-            "one_occurrence",
             "reactions",
             "definite_reports",
             "bare_details",
