@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import tarfile
 import textwrap
 from pathlib import Path
@@ -271,3 +272,25 @@ def test_a_configured_server_binary_is_used_as_is(
     broken = Settings(local_model_server=str(tmp_path / "missing"))
     with pytest.raises(LocalModelError, match="CONFLICT_LOCAL_MODEL_SERVER"):
         _server_binary(broken)
+
+
+def test_amx_is_off_and_a_binary_built_with_other_options_is_rebuilt(
+    tmp_path: Path, fake_build: tuple[Path, Path]
+) -> None:
+    """A server built before AMX was turned off runs ``--version`` but dies loading the model
+    on a CPU whose AMX tile state the VM does not grant: it is rebuilt, not reused."""
+    sdist, calls = fake_build
+    data_dir = tmp_path / "models"
+    binary = ensure_server(data_dir, sdist=sdist)
+    configure = calls.read_text().splitlines()[0]
+    assert "-DCMAKE_C_FLAGS=-mno-amx-tile -mno-amx-int8 -mno-amx-bf16" in configure
+    assert "-DCMAKE_CXX_FLAGS=-mno-amx-tile -mno-amx-int8 -mno-amx-bf16" in configure
+
+    info = binary.parent / "build-info.json"
+    older = [o for o in build_runtime.cmake_options() if "amx" not in o]
+    info.write_text(json.dumps({"cmake_options": older}))
+    assert ensure_server(data_dir, sdist=sdist) == binary
+    assert len(calls.read_text().splitlines()) == 4  # configured and built again
+    assert json.loads(info.read_text())["cmake_options"] == list(build_runtime.cmake_options())
+    assert ensure_server(data_dir, sdist=sdist) == binary
+    assert len(calls.read_text().splitlines()) == 4

@@ -66,6 +66,13 @@ SERVER_NAME = "llama-server"
 # ``--version`` check in ensure_server then rebuilds it. A binary built for other machines (a
 # container image) is built with ``portable``: GGML_NATIVE=OFF, llama.cpp's fixed x86-64
 # instruction set instead of the build host's.
+#
+# AMX stays off even where the CPU has it: -march=native on a Sapphire Rapids host compiles
+# ggml's AMX matmul kernels in, and where the kernel or hypervisor does not grant the AMX tile
+# state (a VM, seen on this project's machines) the server dies with SIGSEGV at its first
+# ``ldtilecfg`` while loading the model, although ``--version`` runs. GCC and clang keep an
+# explicit -mno-* over what -march=native turns on.
+_NO_AMX = "-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
 CMAKE_OPTIONS = (
     "-DCMAKE_BUILD_TYPE=Release",
     "-DBUILD_SHARED_LIBS=OFF",
@@ -77,6 +84,8 @@ CMAKE_OPTIONS = (
     "-DLLAMA_CURL=OFF",
     "-DLLAMA_BUILD_UI=OFF",
     "-DLLAMA_USE_PREBUILT_UI=OFF",
+    f"-DCMAKE_C_FLAGS={_NO_AMX}",
+    f"-DCMAKE_CXX_FLAGS={_NO_AMX}",
 )
 PORTABLE_OPTIONS = ("-DGGML_NATIVE=OFF",)
 
@@ -125,6 +134,16 @@ def server_runs(binary: Path) -> bool:
     except (OSError, subprocess.TimeoutExpired):
         return False
     return done.returncode == 0
+
+
+def built_with(binary: Path, options: Sequence[str]) -> bool:
+    """Whether ``binary``'s build-info.json names exactly these cmake options (a binary built
+    with other options, e.g. before AMX was turned off, is rebuilt)."""
+    try:
+        info = json.loads((binary.parent / "build-info.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(info, dict) and info.get("cmake_options") == list(options)
 
 
 def find_cmake() -> Path:
@@ -351,25 +370,28 @@ def ensure_server(
     for any x86-64 CPU llama.cpp supports by default rather than this one (GGML_NATIVE=OFF).
     """
     binary = installed_server(data_dir)
-    if server_runs(binary):
+    options = cmake_options(portable=portable)
+
+    def usable() -> bool:
+        return built_with(binary, options) and server_runs(binary)
+
+    if usable():
         return binary
     directory = runtime_dir(data_dir)
     directory.mkdir(parents=True, exist_ok=True)
     with _exclusive_lock(directory):
-        if server_runs(binary):  # another process built it while we waited
+        if usable():  # another process built it while we waited
             return binary
-        broken = binary.exists()
-        if broken:
-            log.warning("%s does not run; rebuilding it", binary)
+        broken = binary.exists() and built_with(binary, options)
+        if binary.exists():
+            log.warning("%s does not run or was built with other options; rebuilding it", binary)
         _remove_leftovers(directory)
         log_path = build_log(data_dir)
         log_path.write_text(f"building {_RELEASE} from {SDIST_URL}\n", encoding="utf-8")
         if on_build is not None:
             on_build(log_path)
         try:
-            _build_and_install(
-                directory, sdist, log_path, binary.parent, cmake_options(portable=portable)
-            )
+            _build_and_install(directory, sdist, log_path, binary.parent, options)
         except RuntimeBuildError as exc:
             if broken:
                 raise RuntimeBuildError(
