@@ -141,13 +141,20 @@ async def open_runtime(
 
         calibrations = load_calibrations(PROMPTS_DIR / "calibration.yaml")
 
+        # One pipeline per prompt version for the runtime's life: extract.v13's typing
+        # question asks its calibration prior once, not once per article.
+        pipelines: dict[str, ExtractionPipeline] = {}
+
         def pipeline_for(prompt_version: str) -> ExtractionPipeline:
-            return ExtractionPipeline(
-                llm.ask,
-                load_prompt(prompt_version),
-                settings.llm_concurrency,
-                calibrations.find(prompt_version, settings.llm_model),
-            )
+            if prompt_version not in pipelines:
+                pipelines[prompt_version] = ExtractionPipeline(
+                    llm.ask,
+                    load_prompt(prompt_version),
+                    settings.llm_concurrency,
+                    calibrations.find(prompt_version, settings.llm_model),
+                    llm.choose,
+                )
+            return pipelines[prompt_version]
 
         pool = ExtractionWorkers(store, pipeline_for, settings, None if workers else 0)
         await pool.start()

@@ -69,6 +69,20 @@ class Outcome(Generic[T]):
 
 Salvage = Callable[[dict[str, Any]], tuple[T, list[str]]]
 
+# OpenAI's API returns at most 20 alternatives per token.
+MAX_TOP_LOGPROBS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """The answer to a question whose answer is one of several labels: the chosen option
+    (0-based; None when the model's answer starts no label) and, where the endpoint returned
+    log-probabilities, each option's probability, normalised over the options (an option
+    outside the endpoint's alternatives gets 0)."""
+
+    index: int | None
+    probabilities: tuple[float, ...] | None = None
+
 
 def build_openai_client(
     settings: Settings, base_url: str, http_client: httpx.AsyncClient | None = None
@@ -89,6 +103,7 @@ class StructuredLLM:
     def __init__(self, client: openai.AsyncOpenAI, settings: Settings) -> None:
         mode = settings.instructor_mode
         self._client = instructor.from_openai(client, mode=_MODES[mode])
+        self._openai = client
         self._grammar = mode is InstructorMode.GRAMMAR
         self.model = settings.llm_model
         self._max_retries = settings.llm_max_retries
@@ -180,6 +195,84 @@ class StructuredLLM:
         finally:
             stats.seconds = time.perf_counter() - started
             observe_llm_call(self.model, stats.seconds)
+
+    async def choose(self, messages: list[dict[str, str]], labels: list[str]) -> Outcome[Choice]:
+        """Ask a question answered with one of ``labels`` (which start with different letters):
+        one forward pass over the prompt and one answer token. With log-probabilities an
+        option's probability is that of the first tokens that start its label, and the most
+        probable option is chosen; without them, the option whose label the answer starts."""
+        initials = [label[:1].lower() for label in labels]
+        if not labels or "" in initials or len(set(initials)) != len(initials):
+            raise ValueError(f"labels must be non-empty and start differently: {labels}")
+        stats = CallStats(calls=1)
+        extra: dict[str, Any] = {}
+        if self._logprobs:
+            extra = {"logprobs": True, "top_logprobs": MAX_TOP_LOGPROBS}
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(self._deadline):
+                response = await self._openai.chat.completions.create(
+                    model=self.model,
+                    messages=messages,  # type: ignore[arg-type]
+                    max_tokens=1,
+                    temperature=0,
+                    **extra,
+                )
+        except TimeoutError as exc:
+            raise LLMUnavailableError(
+                f"LLM endpoint gave no complete answer within {self._deadline:g} s "
+                "(CONFLICT_LLM_DEADLINE_S)"
+            ) from exc
+        except openai.APIError as exc:
+            raise _unavailable(exc) from exc
+        finally:
+            stats.seconds = time.perf_counter() - started
+            observe_llm_call(self.model, stats.seconds)
+        usage = getattr(response, "usage", None)
+        if usage is not None:
+            stats.prompt_tokens = _tokens(getattr(usage, "prompt_tokens", 0))
+            stats.completion_tokens = _tokens(getattr(usage, "completion_tokens", 0))
+        stats.cached_prompt_tokens = _cached(response, usage)
+        probabilities = _option_probabilities(response, labels)
+        if probabilities is not None:
+            best = max(range(len(labels)), key=lambda i: probabilities[i])
+            return Outcome(value=Choice(best, probabilities), stats=stats)
+        text = _answer_text(response) or ""
+        index = _started(text, labels)
+        if index is None:
+            stats.unusable = 1
+        return Outcome(value=Choice(index), stats=stats, raw=text or None)
+
+
+def _started(token: str, labels: list[str]) -> int | None:
+    """The option whose label ``token`` starts (case and surrounding space aside), if one."""
+    token = token.strip().lower()
+    if not token:
+        return None
+    found = [i for i, label in enumerate(labels) if label.lower().startswith(token)]
+    return found[0] if len(found) == 1 else None
+
+
+def _option_probabilities(response: Any, labels: list[str]) -> tuple[float, ...] | None:
+    """Each option's probability as the answer's first token (the alternatives that start its
+    label), normalised over the options; None when the endpoint sent no alternatives or none
+    of them starts a label."""
+    try:
+        alternatives = response.choices[0].logprobs.content[0].top_logprobs
+    except (AttributeError, IndexError, TypeError):
+        return None
+    mass = [0.0] * len(labels)
+    for item in alternatives or []:
+        text, logprob = getattr(item, "token", None), getattr(item, "logprob", None)
+        if not isinstance(text, str) or not isinstance(logprob, int | float):
+            continue
+        index = _started(text, labels)
+        if index is not None and not math.isnan(logprob):
+            mass[index] += math.exp(min(float(logprob), 0.0))
+    total = sum(mass)
+    if total <= 0.0:
+        return None
+    return tuple(m / total for m in mass)
 
 
 def _tokens(value: Any) -> int:

@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from service.extraction.taxonomy import SUB_EVENT_LABELS
+from service.extraction.taxonomy import EVENT_TYPE_OF, SUB_EVENT_LABELS, SubEventType
 
 Answer = dict[str, Any]
 Script = Callable[[str, int], Answer]
@@ -28,6 +28,7 @@ Script = Callable[[str, int], Answer]
 _LINE = re.compile(r"^(Sentence|Names|Places|Counts): (.*)$", re.MULTILINE)
 _ACTOR = re.compile(r'^Actor type of "(.*)"\?$', re.MULTILINE)
 _ITEM = re.compile(r'\((\d+)\) "([^"]*)"')
+_OPTION = re.compile(r"^- ([^:]+):", re.MULTILINE)
 UNLISTED = 99
 
 
@@ -124,6 +125,12 @@ class FakeLLM:
     types: dict[str, str] = field(default_factory=dict)  # actor types the scripts gave
     token_logprob: float = -0.01
     cache_n: int = 60
+    # extract.v13's typing question (one answer token): the sub-type to choose (or a raw
+    # answer token), by sentence; else the scripted event's type (content-free input: its
+    # script's). ``top_logprobs`` False: the
+    # endpoint sends no alternatives.
+    typing: dict[str, str] = field(default_factory=dict)
+    top_logprobs: bool = True
 
     def client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(transport=httpx.MockTransport(self.handle))
@@ -142,6 +149,8 @@ class FakeLLM:
         )
         lines = {key: value for key, value in _LINE.findall(asked)}
         sentence = lines["Sentence"]
+        if body.get("max_tokens") == 1:
+            return self._choose(body, sentence)
         model = _asked_for(body)
         finish_reason = "stop"
         if model == "ActorTypeAnswer":
@@ -162,6 +171,61 @@ class FakeLLM:
         except OutputCut:
             answer, finish_reason = '{"source": null, "events": [{"status": "happ', "length"
         return self._respond(body, model, answer, finish_reason)
+
+    def _choose(self, body: dict[str, Any], sentence: str) -> httpx.Response:
+        """The typing question: the first word of the option naming the sub-type to choose
+        (or its event type); the other options' first words as much less likely alternatives."""
+        from service.extraction.prompts import load_prompt
+
+        typing = load_prompt("extract.v13").typing
+        assert typing is not None
+        labels = _OPTION.findall(str(body["messages"][0]["content"]))
+        wanted = self.typing.get(sentence)
+        if wanted is None:
+            events = self.script(sentence, 0)["events"]
+            wanted = events[0]["type"] if events else "Other"
+        if wanted in SubEventType.__members__.values():
+            named = {typing.sub_types[wanted].label}
+            if typing.event_types is not None:
+                named.add(typing.event_types[EVENT_TYPE_OF[SubEventType(wanted)].value].label)
+            label = next((lb for lb in labels if lb in named), labels[0])
+            answer = label.split()[0]
+        else:
+            answer = wanted  # a scripted raw answer token, e.g. "Zebra"
+        choice: dict[str, Any] = {
+            "index": 0,
+            "finish_reason": "length",
+            "message": {"role": "assistant", "content": answer},
+        }
+        if body.get("logprobs"):
+            firsts = [lb.split()[0] for lb in labels]
+            alternatives = [
+                {"token": first, "logprob": -4.0, "bytes": None}
+                for first in firsts
+                if first != answer
+            ]
+            alternatives.insert(0, {"token": answer, "logprob": -0.05, "bytes": None})
+            choice["logprobs"] = {
+                "content": [
+                    {
+                        "token": answer,
+                        "logprob": -0.05,
+                        "bytes": None,
+                        "top_logprobs": alternatives if self.top_logprobs else [],
+                    }
+                ]
+            }
+        return httpx.Response(
+            200,
+            json={
+                "id": "chatcmpl-fake",
+                "object": "chat.completion",
+                "created": 0,
+                "model": body.get("model", "fake"),
+                "choices": [choice],
+                "usage": {"prompt_tokens": 100, "completion_tokens": 1, "total_tokens": 101},
+            },
+        )
 
     def _respond(
         self, body: dict[str, Any], model: str, answer: str, finish_reason: str

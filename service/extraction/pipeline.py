@@ -28,14 +28,21 @@ from service.extraction.drafts import (
     actor_type_schema,
 )
 from service.extraction.formats import Answer
-from service.extraction.prompts import ExtractionPrompt
+from service.extraction.prompts import ExtractionPrompt, TypingOption
 from service.extraction.questions import Question, questions_for
 from service.extraction.records import ArticleExtraction, Dropped
-from service.extraction.taxonomy import ActorType, Factuality
-from service.llm import CallStats, Outcome
+from service.extraction.subtypes import rule_fires
+from service.extraction.taxonomy import ActorType, EventType, Factuality, SubEventType
+from service.llm import CallStats, Choice, Outcome
 
 # StructuredLLM.ask: (response_model, messages, context, salvage) -> Outcome
 Ask = Callable[..., Awaitable[Outcome[Any]]]
+# Content-free inputs of contextual calibration (Zhao et al. 2021) and the floor of a prior.
+_CONTENT_FREE = ("N/A", "", "[MASK]")
+_PRIOR_FLOOR = 1e-3
+
+# StructuredLLM.choose: (messages, option labels) -> Outcome[Choice]
+Choose = Callable[[list[dict[str, str]], list[str]], Awaitable[Outcome[Choice]]]
 
 
 @dataclass(slots=True)
@@ -53,8 +60,15 @@ class ExtractionPipeline:
         prompt: ExtractionPrompt,
         concurrency: int = 1,
         calibration: Calibration | None = None,
+        choose: Choose | None = None,
     ) -> None:
+        if prompt.typing is not None and choose is None:
+            raise ValueError(f"prompt {prompt.id} asks a typing question: pass choose")
         self._ask = ask
+        self._choose = choose
+        # the typing question's options' probabilities for content-free input, by question
+        self._priors: dict[EventType | None, tuple[float, ...]] = {}
+        self._priors_lock = asyncio.Lock()
         self.prompt = prompt
         self._concurrency = concurrency
         self._calibration = calibration
@@ -97,6 +111,8 @@ class ExtractionPipeline:
                     return Outcome(value=answer.empty(), stats=failed, dropped=[str(error)])
                 if answer.follows_up and outcome.raw is not None:
                     await self._follow_up(question, messages, outcome, builder, learned)
+                if self.prompt.typing is not None:
+                    await self._definition_type(question, outcome)
                 return outcome
 
         outcomes = await _all(label(q) for q in questions)
@@ -120,6 +136,76 @@ class ExtractionPipeline:
             sentences=len(questions),
             non_events=builder.non_events,
         )
+
+    async def _definition_type(self, question: Question, outcome: Outcome[Answer]) -> None:
+        """extract.v13's definition_types: the one event a sentence reports, when no sub-type
+        rule would type it, gets the sub-type the model finds most probable among the
+        prompt's definitions (the event type first where the prompt defines them)."""
+        typing = self.prompt.typing
+        assert typing is not None
+        if not isinstance(outcome.value, SentenceAnswer):
+            return
+        happened = [e for e in outcome.value.events if e.status is Factuality.HAPPENED]
+        sentence = question.sentence.text
+        if len(happened) != 1 or rule_fires(sentence):
+            return
+        event_type: EventType | None = None
+        if typing.event_types is not None:
+            name = await self._pick(sentence, None, outcome.stats)
+            if name is None:
+                return
+            event_type = EventType(name)
+        name = await self._pick(sentence, event_type, outcome.stats)
+        if name is not None:
+            happened[0].type = SubEventType(name)
+
+    async def _pick(
+        self, sentence: str, event_type: EventType | None, stats: CallStats
+    ) -> str | None:
+        """The name of the option (of the event types with ``event_type`` None and event types
+        defined, else of ``event_type``'s sub-types) the model finds most probable for the
+        sentence, each probability divided by the option's probability for content-free input
+        (contextual calibration, Zhao et al. 2021, "Calibrate Before Use"): a small model leans
+        to some labels whatever the sentence says."""
+        typing, choose = self.prompt.typing, self._choose
+        assert typing is not None and choose is not None
+        options = typing.options(event_type)
+        if len(options) == 1:
+            return options[0][0]
+        labels = [option.label for _, option in options]
+        chosen = await choose(typing.messages(sentence, options, event_type), labels)
+        stats.add(chosen.stats)
+        probabilities = chosen.value.probabilities
+        if probabilities is None:
+            index = chosen.value.index
+            return options[index][0] if index is not None else None
+        prior = await self._prior(event_type, options, labels, stats)
+        scores = [p / max(q, _PRIOR_FLOOR) for p, q in zip(probabilities, prior, strict=True)]
+        return options[max(range(len(scores)), key=scores.__getitem__)][0]
+
+    async def _prior(
+        self,
+        event_type: EventType | None,
+        options: list[tuple[str, TypingOption]],
+        labels: list[str],
+        stats: CallStats,
+    ) -> tuple[float, ...]:
+        """The options' mean probability over the content-free inputs, once per question."""
+        async with self._priors_lock:
+            if event_type not in self._priors:
+                typing, choose = self.prompt.typing, self._choose
+                assert typing is not None and choose is not None
+                found = []
+                for free in _CONTENT_FREE:
+                    chosen = await choose(typing.messages(free, options, event_type), labels)
+                    stats.add(chosen.stats)
+                    if chosen.value.probabilities is not None:
+                        found.append(chosen.value.probabilities)
+                self._priors[event_type] = tuple(
+                    sum(f[k] for f in found) / len(found) if found else 1.0
+                    for k in range(len(options))
+                )
+            return self._priors[event_type]
 
     async def _ask_actor_type(self, messages: list[dict[str, str]]) -> Outcome[ActorTypeAnswer]:
         answer: Outcome[ActorTypeAnswer] = await self._ask(

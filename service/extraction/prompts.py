@@ -15,9 +15,10 @@ from string import Template
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from service.extraction.formats import FORMATS, AnswerFormat
+from service.extraction.taxonomy import EVENT_TYPE_OF, EventType, SubEventType
 
 # The repository's prompts/; an installed wheel carries them as service/prompts (pyproject's
 # force-include), since a prompt is data the code cannot run without.
@@ -27,6 +28,85 @@ PROMPTS_DIR = _PACKAGED if _PACKAGED.is_dir() else Path(__file__).resolve().pare
 
 def _listed(items: list[str]) -> str:
     return " ".join(f'({n}) "{item}"' for n, item in enumerate(items, start=1)) or "none"
+
+
+class TypingOption(BaseModel):
+    """An option of the typing question: the words the model reads and answers with
+    (``label``) and what they mean (``definition``)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    label: str = Field(min_length=1)
+    definition: str = Field(min_length=1)
+
+
+class TypingQuestion(BaseModel):
+    """extract.v13's "definition_types": the sub-type of an event the words leave open is the
+    model's choice among ACLED's definitions, answered with an option's label and read from the
+    model's probability of each label's first token (one answer token).
+
+    ``event_types`` (optional) makes it two questions: the event type first, then the
+    sub-type among that type's. ``system`` holds ``$options`` (one line per option, "- label:
+    definition") and ``$kind`` ("ACLED event type", "Riots sub-event type", "ACLED sub-event
+    type"); ``question`` holds ``$sentence``. The labels of one question start with different
+    letters, so that whatever the tokenizer, an answer's first token is the start of at most
+    one label (a 1.5B model answers a label far better than an option letter)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    system: str = Field(min_length=1)
+    question: str = Field(min_length=1)
+    event_types: dict[str, TypingOption] | None = None
+    sub_types: dict[str, TypingOption]
+
+    @model_validator(mode="after")
+    def _known_names_distinct_labels(self) -> TypingQuestion:
+        for name in self.event_types or {}:
+            EventType(name)
+        for name in self.sub_types:
+            SubEventType(name)
+        questions = [self.options()]
+        if self.event_types is not None:
+            questions += [self.options(EventType(name)) for name in self.event_types]
+        for options in questions:
+            if not options:
+                raise ValueError("a typing question without options")
+            initials = [option.label[0].lower() for _, option in options]
+            if len(set(initials)) != len(initials):
+                labels = [option.label for _, option in options]
+                raise ValueError(f"labels of one question must start differently: {labels}")
+        return self
+
+    def options(self, event_type: EventType | None = None) -> list[tuple[str, TypingOption]]:
+        """(name, option) in file order: the event types (``event_type`` None and event
+        types defined), else the sub-types (of ``event_type`` when given)."""
+        if event_type is None and self.event_types is not None:
+            return list(self.event_types.items())
+        return [
+            (name, option)
+            for name, option in self.sub_types.items()
+            if event_type is None or EVENT_TYPE_OF[SubEventType(name)] is event_type
+        ]
+
+    def messages(
+        self,
+        sentence: str,
+        options: list[tuple[str, TypingOption]],
+        event_type: EventType | None = None,
+    ) -> list[dict[str, str]]:
+        """The question: definitions first (the same for every sentence, so the server keeps
+        them cached), the sentence last."""
+        lines = "\n".join(f"- {option.label}: {option.definition}" for _, option in options)
+        if event_type is not None:
+            kind = f"{event_type.value} sub-event type"
+        elif self.event_types is not None and options == self.options():
+            kind = "ACLED event type"
+        else:
+            kind = "ACLED sub-event type"
+        system = Template(self.system).substitute(options=lines, kind=kind)
+        question = Template(self.question).substitute(sentence=sentence)
+        return [
+            {"role": "system", "content": system.strip()},
+            {"role": "user", "content": question.strip()},
+        ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +139,7 @@ class ExtractionPrompt:
     # "rules_over_clash" (the model's Battles label does not stop a remote-violence or
     # territory rule: subtypes.rule_over_battles).
     rules: frozenset[str] = frozenset()
+    typing: TypingQuestion | None = None
 
     @property
     def id(self) -> str:
@@ -156,8 +237,16 @@ class PromptFile(BaseModel):
             "reactions",
             "definite_reports",
             "bare_details",
+            "definition_types",
         ]
     ] = []
+    typing: TypingQuestion | None = None
+
+    @model_validator(mode="after")
+    def _typing_with_its_rule(self) -> PromptFile:
+        if ("definition_types" in self.rules) != (self.typing is not None):
+            raise ValueError("the rule definition_types and a typing: section go together")
+        return self
 
 
 @cache
@@ -181,6 +270,7 @@ def load_prompt(prompt_id: str, directory: Path = PROMPTS_DIR) -> ExtractionProm
         actor=Template(data.actor) if data.actor is not None else None,
         pipeline=data.pipeline,
         rules=frozenset(data.rules),
+        typing=data.typing,
     )
     if prompt.id != prompt_id:
         raise PromptNotFoundError(f"{path} declares {prompt.id!r}, not {prompt_id!r}")
