@@ -170,10 +170,7 @@ class StructuredLLM:
                 )
             return Outcome(value=value, stats=stats, raw=raw[-1] if raw else None, tokens=tokens[0])
         except TimeoutError as exc:
-            raise LLMUnavailableError(
-                f"LLM endpoint gave no complete answer within {self._deadline:g} s "
-                "(CONFLICT_LLM_DEADLINE_S)"
-            ) from exc
+            raise self._past_deadline() from exc
         except InstructorRetryException as exc:
             cause = exc.__cause__
             if isinstance(cause, openai.APIError):
@@ -195,6 +192,12 @@ class StructuredLLM:
         finally:
             stats.seconds = time.perf_counter() - started
             observe_llm_call(self.model, stats.seconds)
+
+    def _past_deadline(self) -> LLMUnavailableError:
+        return LLMUnavailableError(
+            f"LLM endpoint gave no complete answer within {self._deadline:g} s "
+            "(CONFLICT_LLM_DEADLINE_S)"
+        )
 
     async def choose(self, messages: list[dict[str, str]], labels: list[str]) -> Outcome[Choice]:
         """Ask a question answered with one of ``labels`` (which start with different letters):
@@ -219,10 +222,7 @@ class StructuredLLM:
                     **extra,
                 )
         except TimeoutError as exc:
-            raise LLMUnavailableError(
-                f"LLM endpoint gave no complete answer within {self._deadline:g} s "
-                "(CONFLICT_LLM_DEADLINE_S)"
-            ) from exc
+            raise self._past_deadline() from exc
         except openai.APIError as exc:
             raise _unavailable(exc) from exc
         finally:

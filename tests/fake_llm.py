@@ -215,17 +215,8 @@ class FakeLLM:
                     }
                 ]
             }
-        return httpx.Response(
-            200,
-            json={
-                "id": "chatcmpl-fake",
-                "object": "chat.completion",
-                "created": 0,
-                "model": body.get("model", "fake"),
-                "choices": [choice],
-                "usage": {"prompt_tokens": 100, "completion_tokens": 1, "total_tokens": 101},
-            },
-        )
+        usage = {"prompt_tokens": 100, "completion_tokens": 1, "total_tokens": 101}
+        return _completion(body, choice, usage)
 
     def _respond(
         self, body: dict[str, Any], model: str, answer: str, finish_reason: str
@@ -246,16 +237,24 @@ class FakeLLM:
                     for i in range(0, len(text), 3)
                 ]
             }
-        return httpx.Response(
-            200,
-            json={
-                "id": "chatcmpl-fake",
-                "object": "chat.completion",
-                "created": 0,
-                "model": body.get("model", "fake"),
-                "choices": [choice],
-                "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
-                # llama-server's extra: prompt tokens taken from its cache
-                "timings": {"cache_n": self.cache_n, "prompt_n": 100 - self.cache_n},
-            },
-        )
+        usage = {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120}
+        # llama-server's extra: prompt tokens taken from its cache
+        timings = {"cache_n": self.cache_n, "prompt_n": 100 - self.cache_n}
+        return _completion(body, choice, usage, timings=timings)
+
+
+def _completion(
+    body: dict[str, Any], choice: dict[str, Any], usage: dict[str, int], **extra: Any
+) -> httpx.Response:
+    return httpx.Response(
+        200,
+        json={
+            "id": "chatcmpl-fake",
+            "object": "chat.completion",
+            "created": 0,
+            "model": body.get("model", "fake"),
+            "choices": [choice],
+            "usage": usage,
+            **extra,
+        },
+    )
