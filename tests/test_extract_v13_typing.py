@@ -1,5 +1,6 @@
 """extract.v13: the sub-type the words leave open is the model's choice among ACLED's
-definitions, read from its probability of each option letter (issue 16)."""
+definitions, read from its probability of each option's label and calibrated against
+content-free input (issue 16)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
-from service.extraction.prompts import PromptFile, load_prompt
+from service.extraction.pipeline import ExtractionPipeline
+from service.extraction.prompts import PROMPTS_DIR, PromptFile, load_prompt
 from service.extraction.taxonomy import EVENT_TYPE_OF, EventType, SubEventType
-from service.llm import StructuredLLM, build_openai_client
+from service.llm import CallStats, Choice, Outcome, StructuredLLM, build_openai_client
 from tests.conftest import make_settings
 from tests.fake_llm import Answer, FakeLLM, event, facts
 from tests.inprocess import running_app
@@ -59,10 +62,6 @@ def test_the_definitions_come_first_and_the_sentence_last() -> None:
 
 
 def _file(**changes: Any) -> dict[str, Any]:
-    import yaml
-
-    from service.extraction.prompts import PROMPTS_DIR
-
     data = yaml.safe_load((PROMPTS_DIR / "extract.v13.yaml").read_text())
     return {**data, **changes}
 
@@ -194,9 +193,6 @@ def test_no_typing_question_where_words_decide_or_events_share_a_sentence(
 def _pipeline(answers: dict[str, tuple[float, ...] | None]) -> tuple[Any, list[str]]:
     """A pipeline whose typing answers come from ``answers`` (by sentence: probabilities over
     the options, or None for an endpoint without log-probabilities, which writes option 0)."""
-    from service.extraction.pipeline import ExtractionPipeline
-    from service.llm import CallStats, Choice, Outcome
-
     asked: list[str] = []
 
     async def choose(messages: list[dict[str, str]], labels: list[str]) -> Outcome[Choice]:
@@ -218,8 +214,6 @@ def test_each_option_is_weighed_against_its_probability_for_content_free_input()
     """Calibrate Before Use (Zhao et al. 2021): the label a small model prefers for "N/A" is
     discounted. Battles 0.4 against a prior of 0.1 beats Violence against civilians 0.5
     against 0.6."""
-    from service.llm import CallStats
-
     raw = (0.4, 0.05, 0.5, 0.03, 0.01, 0.01)
     prior = (0.1, 0.1, 0.6, 0.1, 0.05, 0.05)
     pipeline, asked = _pipeline({CLASH: raw, "N/A": prior, "": prior, "[MASK]": prior})
@@ -232,16 +226,12 @@ def test_each_option_is_weighed_against_its_probability_for_content_free_input()
 
 
 def test_without_probabilities_the_written_option_stands_and_nothing_is_calibrated() -> None:
-    from service.llm import CallStats
-
     pipeline, asked = _pipeline({CLASH: None})
     assert asyncio.run(pipeline._pick(CLASH, None, CallStats())) == "Battles"
     assert asked == [CLASH]
 
 
 def test_a_pipeline_for_a_typing_prompt_needs_choose() -> None:
-    from service.extraction.pipeline import ExtractionPipeline
-
     async def never(*_: Any, **__: Any) -> Any:
         raise AssertionError("not asked")
 
