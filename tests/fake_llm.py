@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from service.extraction.prompts import load_prompt
 from service.extraction.taxonomy import EVENT_TYPE_OF, SUB_EVENT_LABELS, SubEventType
 
 Answer = dict[str, Any]
@@ -175,8 +176,6 @@ class FakeLLM:
     def _choose(self, body: dict[str, Any], sentence: str) -> httpx.Response:
         """The typing question: the first word of the option naming the sub-type to choose
         (or its event type); the other options' first words as much less likely alternatives."""
-        from service.extraction.prompts import load_prompt
-
         typing = load_prompt("extract.v13").typing
         assert typing is not None
         labels = _OPTION.findall(str(body["messages"][0]["content"]))

@@ -46,8 +46,7 @@ def test_extract_v13_is_v12_plus_the_typing_question() -> None:
 def test_the_definitions_come_first_and_the_sentence_last() -> None:
     typing = load_prompt("extract.v13").typing
     assert typing is not None
-    riots = typing.options(EventType.RIOTS)
-    system, question = typing.messages(CLASH, riots, EventType.RIOTS)
+    system, question = typing.messages(CLASH, EventType.RIOTS)
     assert system["role"] == "system" and "Riots sub-event type" in system["content"]
     assert "\n- Violent demonstration: demonstrators riot" in system["content"]
     assert "\n- Mob violence: a mob or crowd" in system["content"]
@@ -55,10 +54,10 @@ def test_the_definitions_come_first_and_the_sentence_last() -> None:
         "role": "user",
         "content": f"Sentence: {CLASH}\nAnswer with the name of one option.",
     }
-    first = typing.messages(IED, typing.options())[0]["content"]
+    first = typing.messages(IED)[0]["content"]
     assert "ACLED event type" in first and "\n- Strategic developments: no violence" in first
     # the same system text for every sentence: the server keeps it cached
-    assert typing.messages(IED, riots, EventType.RIOTS)[0] == system
+    assert typing.messages(IED, EventType.RIOTS)[0] == system
 
 
 def _file(**changes: Any) -> dict[str, Any]:
@@ -93,9 +92,8 @@ def _choose(fake: FakeLLM, tmp_path: Path, logprobs: bool = True) -> Any:
             llm = StructuredLLM(build_openai_client(settings, "http://fake/v1", http), settings)
             typing = load_prompt("extract.v13").typing
             assert typing is not None
-            opts = typing.options(EventType.VIOLENCE_AGAINST_CIVILIANS)
-            labels = [option.label for _, option in opts]
-            return await llm.choose(typing.messages(CLASH, opts), labels)
+            civilians = EventType.VIOLENCE_AGAINST_CIVILIANS
+            return await llm.choose(typing.messages(CLASH, civilians), typing.labels(civilians))
 
     return asyncio.run(go())
 

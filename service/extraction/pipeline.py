@@ -28,7 +28,7 @@ from service.extraction.drafts import (
     actor_type_schema,
 )
 from service.extraction.formats import Answer
-from service.extraction.prompts import ExtractionPrompt, TypingOption
+from service.extraction.prompts import ExtractionPrompt
 from service.extraction.questions import Question, questions_for
 from service.extraction.records import ArticleExtraction, Dropped
 from service.extraction.subtypes import rule_fires
@@ -172,38 +172,32 @@ class ExtractionPipeline:
         options = typing.options(event_type)
         if len(options) == 1:
             return options[0][0]
-        labels = [option.label for _, option in options]
-        chosen = await choose(typing.messages(sentence, options, event_type), labels)
+        chosen = await choose(typing.messages(sentence, event_type), typing.labels(event_type))
         stats.add(chosen.stats)
         probabilities = chosen.value.probabilities
         if probabilities is None:
             index = chosen.value.index
             return options[index][0] if index is not None else None
-        prior = await self._prior(event_type, options, labels, stats)
+        prior = await self._prior(event_type, stats)
         scores = [p / max(q, _PRIOR_FLOOR) for p, q in zip(probabilities, prior, strict=True)]
         return options[max(range(len(scores)), key=scores.__getitem__)][0]
 
-    async def _prior(
-        self,
-        event_type: EventType | None,
-        options: list[tuple[str, TypingOption]],
-        labels: list[str],
-        stats: CallStats,
-    ) -> tuple[float, ...]:
+    async def _prior(self, event_type: EventType | None, stats: CallStats) -> tuple[float, ...]:
         """The options' mean probability over the content-free inputs, once per question."""
         async with self._priors_lock:
             if event_type not in self._priors:
                 typing, choose = self.prompt.typing, self._choose
                 assert typing is not None and choose is not None
+                labels = typing.labels(event_type)
                 found = []
                 for free in _CONTENT_FREE:
-                    chosen = await choose(typing.messages(free, options, event_type), labels)
+                    chosen = await choose(typing.messages(free, event_type), labels)
                     stats.add(chosen.stats)
                     if chosen.value.probabilities is not None:
                         found.append(chosen.value.probabilities)
                 self._priors[event_type] = tuple(
                     sum(f[k] for f in found) / len(found) if found else 1.0
-                    for k in range(len(options))
+                    for k in range(len(labels))
                 )
             return self._priors[event_type]
 

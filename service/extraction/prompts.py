@@ -86,18 +86,15 @@ class TypingQuestion(BaseModel):
             if event_type is None or EVENT_TYPE_OF[SubEventType(name)] is event_type
         ]
 
-    def messages(
-        self,
-        sentence: str,
-        options: list[tuple[str, TypingOption]],
-        event_type: EventType | None = None,
-    ) -> list[dict[str, str]]:
-        """The question: definitions first (the same for every sentence, so the server keeps
-        them cached), the sentence last."""
-        lines = "\n".join(f"- {option.label}: {option.definition}" for _, option in options)
+    def messages(self, sentence: str, event_type: EventType | None = None) -> list[dict[str, str]]:
+        """The question over ``options(event_type)``: definitions first (the same for every
+        sentence, so the server keeps them cached), the sentence last."""
+        lines = "\n".join(
+            f"- {option.label}: {option.definition}" for _, option in self.options(event_type)
+        )
         if event_type is not None:
             kind = f"{event_type.value} sub-event type"
-        elif self.event_types is not None and options == self.options():
+        elif self.event_types is not None:
             kind = "ACLED event type"
         else:
             kind = "ACLED sub-event type"
@@ -107,6 +104,9 @@ class TypingQuestion(BaseModel):
             {"role": "system", "content": system.strip()},
             {"role": "user", "content": question.strip()},
         ]
+
+    def labels(self, event_type: EventType | None = None) -> list[str]:
+        return [option.label for _, option in self.options(event_type)]
 
 
 @dataclass(frozen=True, slots=True)
