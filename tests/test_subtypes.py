@@ -196,7 +196,11 @@ CASES = [
             "Militants fired RPGs at a police post.",
             "A missile hit a residential building in Kharkiv.",
         ),
-        ("The two sides exchanged artillery fire across the front line.",),
+        (
+            "The two sides exchanged artillery fire across the front line.",
+            # a water cannon is a crowd-control vehicle, not a heavy weapon
+            "Police fired water cannon at the crowd.",
+        ),
     ),
     Case(
         "explosive_device",

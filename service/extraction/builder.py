@@ -49,9 +49,16 @@ from service.extraction.rules import (
     quoted_statement,
     same_occurrence,
 )
-from service.extraction.sentences import Sentence
+from service.extraction.sentences import Sentence, split_sentences
 from service.extraction.sides import Side, settle_sides
-from service.extraction.subtypes import rule_over_battles, rule_sub_type, territory_by_taker
+from service.extraction.subtypes import (
+    PROTEST_OUTCOMES,
+    protest_outcome,
+    rule_over_battles,
+    rule_over_proposal,
+    rule_sub_type,
+    territory_by_taker,
+)
 from service.extraction.taxonomy import (
     EVENT_TYPE_OF,
     ActorRole,
@@ -61,6 +68,7 @@ from service.extraction.taxonomy import (
     Factuality,
     FigureCategory,
     Qualifier,
+    SubEventType,
 )
 
 if TYPE_CHECKING:
@@ -428,7 +436,12 @@ class RecordBuilder:
             # the words of a sentence decide the sub-type of its one event; of several events
             # they cannot say which words belong to which
             record = reported[0].record
-            decide = rule_over_battles if "rules_over_clash" in self.rules else rule_sub_type
+            decide: Callable[[str, SubEventType | None], tuple[SubEventType, str] | None]
+            decide = rule_sub_type
+            if "words_over_model" in self.rules:
+                decide = rule_over_proposal
+            elif "rules_over_clash" in self.rules:
+                decide = rule_over_battles
             typed = decide(sentence.text, record["sub_event_type"])
             if typed is not None:
                 record["sub_event_type"], record["event_type"] = typed[0], EVENT_TYPE_OF[typed[0]]
@@ -500,6 +513,8 @@ class RecordBuilder:
             kept.update(self._fold_definite(kept))
         if "bare_details" in self.rules:
             kept.update(self._fold_bare(kept))
+        if "protest_outcomes" in self.rules:
+            kept.update(self._protest_outcomes(kept))
         for number, pending in enumerate(self._events):
             if number in kept:
                 continue
@@ -641,6 +656,48 @@ class RecordBuilder:
         into the last event kept before it, unless a word announces another incident."""
         return self._fold_into_last(merged, _is_bare_detail)
 
+    def _protest_outcomes(self, merged: dict[int, int]) -> dict[int, int]:
+        """What happened at a protest is told in the sentences after it (subtypes.
+        protest_outcome): a peaceful protest takes the sub-type its next sentences give it,
+        within ``_DETAIL_REACH``, and their events (the police's dispersal, the shots at the
+        rally) are folded into it: one occurrence. A next sentence with an event of its own
+        (another place or day, a sub-type that is not something done at a protest) or a word
+        that announces another incident ends the protest's report. Returns folded event ->
+        -(index of the event it joined) - 1."""
+        texts = {sentence.index: sentence.text for sentence in split_sentences(self.text)}
+        by_sentence: dict[int, list[int]] = {}
+        for number, pending in enumerate(self._events):
+            if number not in merged:
+                by_sentence.setdefault(pending.record["sentence"], []).append(number)
+        folded: dict[int, int] = {}
+        for number, pending in enumerate(self._events):
+            record = pending.record
+            if number in merged or number in folded:
+                continue
+            if record["sub_event_type"] != SubEventType.PEACEFUL_PROTEST:
+                continue
+            report = texts.get(record["sentence"], record["evidence"])
+            told: list[int] = []
+            for index in range(record["sentence"] + 1, record["sentence"] + _DETAIL_REACH + 1):
+                following = texts.get(index)
+                if following is None or _ANOTHER.search(following) is not None:
+                    break
+                events = [k for k in by_sentence.get(index, []) if k not in folded]
+                if not all(_at_protest(self._events[k].record, record) for k in events):
+                    break
+                told.extend(events)
+                report = f"{report} {following}"
+                typed = protest_outcome(report, "")
+                if typed is None:
+                    continue
+                record["sub_event_type"], record["event_type"] = typed, EVENT_TYPE_OF[typed]
+                for k in told:
+                    pending.join(self._events[k])
+                    pending.fill(self._events[k])
+                    folded[k] = -number - 1
+                break
+        return folded
+
     def _is_detail(self, pending: _PendingEvent, previous: _PendingEvent) -> bool:
         record, told = pending.record, previous.record
         # rows of one sentence are another rule's business; a held headline's event, added
@@ -707,6 +764,30 @@ class _Chances:
 def _main_verb(sentence: str) -> Token | None:
     roots = [token for token in nlp.parse(sentence) if token.dep_ == "ROOT"]
     return roots[0] if roots else None
+
+
+# What may be done at a protest, by its participants or to them, as the model types it.
+_AT_PROTEST = frozenset(
+    {
+        *PROTEST_OUTCOMES,
+        SubEventType.PEACEFUL_PROTEST,
+        SubEventType.MOB_VIOLENCE,
+        SubEventType.ATTACK,
+        SubEventType.ARRESTS,
+        SubEventType.ARMED_CLASH,
+    }
+)
+
+
+def _at_protest(record: dict[str, Any], protest: dict[str, Any]) -> bool:
+    """Whether an event of a sentence after a protest's report may be something that happened
+    at it: a sub-type of what is done at protests, and no place or day of its own."""
+    if record["sub_event_type"] not in _AT_PROTEST:
+        return False
+    place, there = record["location"], protest["location"]
+    if place is not None and (there is None or name_key(place) != name_key(there)):
+        return False
+    return record["date"] is None or record["date"] == protest["date"]
 
 
 def _is_bare_detail(pending: _PendingEvent, previous: _PendingEvent) -> bool:

@@ -238,6 +238,8 @@ class PromptFile(BaseModel):
             "definite_reports",
             "bare_details",
             "definition_types",
+            "words_over_model",
+            "protest_outcomes",
         ]
     ] = []
     typing: TypingQuestion | None = None

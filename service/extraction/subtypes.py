@@ -147,7 +147,7 @@ SUICIDE = _words(
 )
 SHELLING = _words(
     r"shell(?:s|ed|ing)|artillery|mortars?|mortared|rockets?|rocket-propelled grenades?"
-    r"|missiles?|rpgs?|grenade launchers?|howitzers?|cannons?|katyushas?|heavy weapons"
+    r"|missiles?|rpgs?|grenade launchers?|howitzers?|(?<!water )cannons?|katyushas?|heavy weapons"
 )
 EXPLOSIVE = _words(
     r"ieds?|improvised explosive(?: devices?)?|roadside bombs?|land ?mines?|landmines?"
@@ -540,6 +540,78 @@ def rule_over_battles(
         if typed is not None and typed[0] in _OVER_BATTLES:
             return typed
     return rule_sub_type(sentence, proposed)
+
+
+# Civilians killed (extract.v14's civilians_killed, in rule_over_proposal): the victim and the
+# killing, either way round ("a farmer was killed by gunmen", "gunmen shot and killed a man").
+_VICTIM = (
+    r"(?:civilians?|villagers?|farmers?|man|men|woman|women|child(?:ren)?|boys?|girls?"
+    r"|residents?|traders?|herders?|herdsm[ae]n|shepherds?|passengers?|workers?|teachers?"
+    r"|students?|famil(?:y|ies)|pastors?|priests?|imams?|journalists?|motorists?"
+    r"|travell?ers?|pastoralists?|son|daughter|wife|husband|elders?|people|persons?|miners?"
+    r"|fishermen)"
+)
+_KILLING = (
+    r"(?:killed|murdered|shot dead|shot and killed|stabbed(?: \w+){0,3}? to death"
+    r"|hacked(?: \w+){0,3}? to death|beheaded|slaughtered|massacred|executed"
+    r"|burn(?:ed|t) (?:\w+ )?alive)"
+)
+CIVILIANS_KILLED = re.compile(
+    rf"\b{_VICTIM}\b(?: [\w'-]+){{0,4}}? (?:was|were|has been|have been|had been) (?:\w+ )?"
+    rf"{_KILLING}\b|\b{_KILLING} (?:an? |the |\w+ ){{0,3}}{_VICTIM}\b"
+    rf"|\b(?:shot|stabbed|hacked|beat) (?:an? |the |\w+ ){{0,3}}{_VICTIM} to death\b",
+    re.IGNORECASE,
+)
+# What a killing of civilians may also be: the model's answer then stands.
+_ATTACK_DEFERS = _E_RV | _RIOTS | {_S.ABDUCTION, _S.SEXUAL_VIOLENCE, _S.EXCESSIVE_FORCE}
+
+
+def _civilians_killed(text: str) -> bool:
+    return CIVILIANS_KILLED.search(text) is not None and ENGAGEMENT.search(text) is None
+
+
+def rule_over_proposal(
+    sentence: str, proposed: SubEventType | None
+) -> tuple[SubEventType, str] | None:
+    """``rule_over_battles``, and where the words leave nothing to the model (extract.v14's
+    words_over_model): a Battles proposal does not stop any rule when the sentence names no
+    engagement, and a remote-violence proposal does not stop a remote-violence rule. The
+    remote-violence rules run in the codebook's order ("presented in hierarchical order"), so
+    the words of a proposal that outranks the rule would have fired its own rule first.
+
+    Where no rule fires, civilians killed with no engagement named are an Attack ("Attack:
+    ... an armed, organised political group (or an individual) attacks unarmed civilians",
+    Violence against civilians), unless the model answered a sub-type the killing may also be
+    (an explosion, a riot, violence at a protest)."""
+    typed = rule_sub_type(sentence, None)
+    if typed is None:
+        if _civilians_killed(sentence) and proposed not in _ATTACK_DEFERS:
+            return _S.ATTACK, "civilians_killed"
+        return None
+    if proposed in _BATTLES and ENGAGEMENT.search(sentence) is None:
+        return typed
+    if proposed in _E_RV and typed[0] in _E_RV:
+        return typed
+    return rule_over_battles(sentence, proposed)
+
+
+# What happened at a protest, beyond its being held (extract.v14's protest_outcomes).
+PROTEST_OUTCOMES = frozenset(
+    {_S.VIOLENT_DEMONSTRATION, _S.EXCESSIVE_FORCE, _S.PROTEST_WITH_INTERVENTION}
+)
+
+
+def protest_outcome(report: str, following: str) -> SubEventType | None:
+    """The sub-type a peaceful protest's report takes from the sentence after it ("Students
+    protested for the release of other students." "Police responded by firing teargas at the
+    protesters."), or None. ACLED Codebook, "Protest with intervention": "a peaceful protest
+    which is physically dispersed or suppressed without serious/lethal injuries being reported";
+    "Excessive force against protesters": "peaceful protesters are targets of lethal violence or
+    violence resulting in serious/lethal injuries"; "Violent demonstration": "demonstrators are
+    engaged in violence": what was done to or by its participants decides the protest's
+    sub-type, wherever the article tells it."""
+    typed = rule_sub_type(f"{report} {following}")
+    return typed[0] if typed is not None and typed[0] in PROTEST_OUTCOMES else None
 
 
 # -- who took the place (extract.v11's territory_sides) ----------------------------------------
