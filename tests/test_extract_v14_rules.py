@@ -206,3 +206,32 @@ def test_v14_types_a_protest_by_what_the_next_sentence_tells(tmp_path: Path) -> 
         ("Attack", None),
         ("Armed clash", "Khulna"),
     ]
+
+
+def test_v14_a_headline_restates_the_lead_its_words_retyped(tmp_path: Path) -> None:
+    text = (
+        "Published: Sun, Nov 29, 2020\n"
+        "Boko Haram Attacks Borno Village, Kill 15\n"
+        "Fifteen people were killed when Boko Haram attacked a remote village in Borno State, "
+        "residents said.\n"
+    )
+    boko = ("Boko Haram", "rebel group")
+
+    def script(sentence: str, attempt: int) -> Answer:
+        if sentence.startswith("Boko Haram Attacks"):
+            return facts(events=[event("Non-state actor overtakes territory", by=[boko])])
+        if sentence.startswith("Fifteen"):
+            # the model answers a clash for both; the lead's words say civilians were killed
+            return facts(events=[event("Armed clash", by=[boko], location="Borno State")])
+        return facts()
+
+    events = {}
+    for version in ("extract.v12", "extract.v14"):
+        llm = FakeLLM(script=script)
+        with running_app(tmp_path / version, llm, prompt_version=version) as client:
+            body = client.post("/articles?wait=10", json={"text": text}).json()
+        assert body["run"]["status"] == "succeeded", body["run"]
+        events[version] = [e["sub_event_type"] for e in body["article"]["events"]]
+    # one occurrence: the lead, typed by its words; the headline is that report told again
+    assert events["extract.v14"] == ["Attack"]
+    assert events["extract.v12"] == ["Armed clash"]

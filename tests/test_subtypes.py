@@ -427,7 +427,7 @@ def test_the_hierarchy_order() -> None:
 
 
 def test_may_report_keeps_every_typing_dev_passage() -> None:
-    data = yaml.safe_load((ROOT / "evals/datasets/typing-dev.v1.yaml").read_text())
+    data = yaml.safe_load((ROOT / "evals/datasets/typing-dev.v2.yaml").read_text())
     passages = data["passages"]
     assert len(passages) == 207
     for p in passages:

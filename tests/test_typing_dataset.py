@@ -1,4 +1,4 @@
-"""Loader and validator for the typing dev/test sets (evals/datasets/typing-*.v1.yaml)."""
+"""Loader and validator for the typing dev/test sets (the newest typing-*.v<N>.yaml)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
+from service.api.article_input import _FORBIDDEN
 from service.extraction.taxonomy import EVENT_TYPE_OF, EventType, SubEventType
 
 DATASETS = Path(__file__).resolve().parent.parent / "evals" / "datasets"
@@ -24,10 +25,17 @@ MIN_OVERALL = 16
 MIN_OVERALL_EXCEPTIONS = {SubEventType.HEADQUARTERS_ESTABLISHED: 14}
 
 
+def newest(split: str) -> Path:
+    return max(
+        DATASETS.glob(f"typing-{split}.v*.yaml"), key=lambda p: int(p.stem.rsplit(".v", 1)[1])
+    )
+
+
 def load(split: str) -> dict[str, Any]:
-    path = DATASETS / f"typing-{split}.v1.yaml"
+    path = newest(split)
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert isinstance(data, dict)
+    data["_version_in_name"] = int(path.stem.rsplit(".v", 1)[1])
     return data
 
 
@@ -39,7 +47,7 @@ def datasets() -> dict[str, dict[str, Any]]:
 def test_headers(datasets: dict[str, dict[str, Any]]) -> None:
     for split, data in datasets.items():
         assert data["dataset"] == f"typing-{split}"
-        assert data["version"] == 1
+        assert data["version"] == data["_version_in_name"]
         assert isinstance(data["description"], str) and data["description"]
         assert isinstance(data["passages"], list) and data["passages"]
 
@@ -68,6 +76,14 @@ def test_passage_fields(datasets: dict[str, dict[str, Any]]) -> None:
                 assert source["repo"].count("/") == 1, p["id"]
                 assert source["path"], p["id"]
                 assert re.fullmatch(r"[0-9a-f]{40}", source["commit"]), p["id"]
+
+
+def test_the_service_accepts_every_passage(datasets: dict[str, dict[str, Any]]) -> None:
+    """A passage the service refuses (a C1 control character, say) stops an eval run."""
+    for data in datasets.values():
+        for passage in data["passages"]:
+            found = _FORBIDDEN.search(passage["text"])
+            assert found is None, (passage["id"], found.group())
 
 
 def test_ids_unique(datasets: dict[str, dict[str, Any]]) -> None:

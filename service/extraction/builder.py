@@ -186,6 +186,8 @@ class _PendingEvent:
     # the names the model gave as sides, before sides_are_actors: whether a sentence is a
     # detail of the event before it is judged on them, as it was before that rule
     picked: set[str] = field(default_factory=set)
+    # the event type the model answered, before any rule retyped it
+    answered: EventType | None = None
 
     def join(self, other: _PendingEvent, sides: bool = True) -> None:
         """Take in another report of the same occurrence. ``sides=False``: its sides only fill
@@ -288,7 +290,14 @@ class RecordBuilder:
         soldiers" as a takeover beside the lead's clash), not another event. A headline event
         of another type ("Syria Forces Launch Assault On Rebel-Held Douma" over a body that
         opens with shelling) stays; so do its counts. Call after the body's sentences."""
-        lead = self._events[0].record["event_type"] if self._events else None
+        lead: frozenset[EventType] = frozenset()
+        if self._events:
+            first = self._events[0]
+            lead = frozenset({first.record["event_type"]})
+            if "words_over_model" in self.rules and first.answered is not None:
+                # the lead retyped by its words (extract.v14): the headline, whose words do not
+                # decide it, was answered as the model answered the lead
+                lead |= {first.answered}
         held, self._held = self._held, []
         for question, labels, probabilities in held:
             self._add(question, labels, probabilities, lead=lead)
@@ -298,7 +307,7 @@ class RecordBuilder:
         question: Question,
         labels: SentenceLabels | SentenceAnswer,
         probabilities: AnswerProbabilities | None = None,
-        lead: EventType | None = None,
+        lead: frozenset[EventType] = frozenset(),
     ) -> None:
         sentence, names = question.sentence, question.names
         chance = _Chances(probabilities)
@@ -350,7 +359,7 @@ class RecordBuilder:
             if draft.status is not Factuality.HAPPENED or cumulative or quoted:
                 self.non_events += 1
                 continue
-            if lead is not None and EVENT_TYPE_OF[draft.type] is lead:
+            if EVENT_TYPE_OF[draft.type] in lead:
                 restated = True
                 continue
             place = name(draft.location, question.places)
@@ -382,6 +391,7 @@ class RecordBuilder:
                 if name_key(place.text) in sides:
                     place = None  # one name is not both a side (or the source) and the place
             pending = _PendingEvent(
+                answered=EVENT_TYPE_OF[draft.type],
                 record={
                     "event_type": EVENT_TYPE_OF[draft.type],
                     "sub_event_type": draft.type,

@@ -137,7 +137,10 @@ class ExtractionPrompt:
     # "territory_sides" (a place taken in a battle: its taker's actor type says whether the
     # government regained it or a non-state actor overtook it: subtypes.territory_by_taker) and
     # "rules_over_clash" (the model's Battles label does not stop a remote-violence or
-    # territory rule: subtypes.rule_over_battles).
+    # territory rule: subtypes.rule_over_battles). extract.v14 adds "words_over_model" (the
+    # model's answer does not stop a rule whose words exclude it; civilians killed with no
+    # engagement are an Attack: subtypes.rule_over_proposal) and "protest_outcomes" (what the
+    # next sentences tell of a peaceful protest types it: subtypes.protest_outcome).
     rules: frozenset[str] = frozenset()
     typing: TypingQuestion | None = None
 
