@@ -408,7 +408,14 @@ def main(
         if not isinstance(raw_sets, dict) or args.set_name not in raw_sets:
             names = ", ".join(raw_sets) if isinstance(raw_sets, dict) else "none"
             raise InputError(f"--set {args.set_name}: not in the report ({names})")
-        samples = {name: set_samples(name, data) for name, data in raw_sets.items()}
+        # a typing set scores one label per passage: it has no records to sample
+        samples = {
+            name: set_samples(name, data)
+            for name, data in raw_sets.items()
+            if not (isinstance(data, dict) and data.get("kind") == "typing")
+        }
+        if args.set_name not in samples:
+            raise InputError(f"--set {args.set_name}: a typing set has no records to fit on")
         fitted_on = samples[args.set_name]
         fitted = fit(fitted_on)
         results = {name: evaluate(s, fitted) for name, s in samples.items()}

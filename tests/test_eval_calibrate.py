@@ -191,3 +191,19 @@ def test_bad_arguments_exit_2(
 def test_an_unreadable_report_exits_2(tmp_path: Path) -> None:
     code, _, stderr = calibrate("--report", str(tmp_path / "nope.json"), "--set", "dev")
     assert code == 2 and "report" in stderr
+
+
+def test_a_typing_set_in_the_report_is_no_sample(tmp_path: Path) -> None:
+    report = write_report(tmp_path)
+    data = json.loads(report.read_text())
+    typing = {"set": "typing-dev", "kind": "typing", "passages": [{"id": "t-dev-001"}]}
+    data["services"]["extract.v5"]["sets"]["typing-dev"] = typing
+    report.write_text(json.dumps(data))
+    code, _, stderr = calibrate("--report", str(report), "--set", "dev", "--label", "extract.v5")
+    assert code == 0, stderr
+    fitted = json.loads((report.parent / "calibration.json").read_text())
+    assert set(fitted["sets"]) == {"dev", "test"}
+    code, _, stderr = calibrate(
+        "--report", str(report), "--set", "typing-dev", "--label", "extract.v5"
+    )
+    assert code == 2 and "typing set" in stderr

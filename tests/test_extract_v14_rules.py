@@ -235,3 +235,30 @@ def test_v14_a_headline_restates_the_lead_its_words_retyped(tmp_path: Path) -> N
     # one occurrence: the lead, typed by its words; the headline is that report told again
     assert events["extract.v14"] == ["Attack"]
     assert events["extract.v12"] == ["Armed clash"]
+
+
+def test_v14_a_headline_assault_beside_a_lead_retyped_to_shelling_stays(tmp_path: Path) -> None:
+    text = (
+        "Published: Sat, Apr 7, 2018\n"
+        "Syria Forces Launch Assault On Rebel-Held Douma\n"
+        "Rebels fired mortars at government-held districts of Damascus on Saturday, state media "
+        "said.\n"
+    )
+    army = ("Syria Forces", "state forces")
+    rebels = ("Rebels", "rebel group")
+
+    def script(sentence: str, attempt: int) -> Answer:
+        if sentence.startswith("Syria Forces"):
+            return facts(events=[event("Non-state actor overtakes territory", by=[army])])
+        if sentence.startswith("Rebels"):
+            return facts(events=[event("Armed clash", by=[rebels], location="Damascus")])
+        return facts()
+
+    with running_app(tmp_path, FakeLLM(script=script), prompt_version="extract.v14") as client:
+        body = client.post("/articles?wait=10", json={"text": text}).json()
+    assert body["run"]["status"] == "succeeded", body["run"]
+    # the mortars are shelling by their words; the headline's assault is another event
+    assert [e["sub_event_type"] for e in body["article"]["events"]] == [
+        "Shelling/artillery/missile attack",
+        "Non-state actor overtakes territory",
+    ]
