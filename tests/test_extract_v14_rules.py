@@ -40,15 +40,15 @@ def test_extract_v14_asks_what_v12_asks() -> None:
 @pytest.mark.parametrize(
     ("sentence", "proposed", "expected"),
     [
-        # Grenade: "a grenade is a grenade", whatever the model calls the explosion
+        # a grenade is a grenade (issue 16), whatever the model calls the explosion
         (
             "Unidentified men lobbed a grenade into a bar in Bujumbura, wounding six people.",
             S.REMOTE_EXPLOSIVE,
             S.GRENADE,
         ),
-        # Sexual violence: "sexual violence ... against civilians", no battle named
+        # Sexual violence, no battle named
         ("Soldiers raped two women in the village of Kiwanja.", S.ARMED_CLASH, S.SEXUAL_VIOLENCE),
-        # Abduction/forced disappearance: "kidnapped ... by an armed group", no battle named
+        # Abduction/forced disappearance, no battle named
         ("Gunmen abducted 20 passengers from a bus near Kaduna.", S.ARMED_CLASH, S.ABDUCTION),
         # Looting/property destruction, no one harmed, no battle named
         ("Militiamen looted shops and torched houses in the market.", S.ARMED_CLASH, S.LOOTING),
@@ -86,9 +86,9 @@ def test_the_answer_stands_where_the_words_do_not_exclude_it(
     assert rule_over_proposal(sentence, proposed) is None
 
 
-# ACLED Codebook, "Attack": "This sub-event type is used when civilians are targeted with
-# violence by an organised armed actor ... or an individual"; civilians killed with no
-# engagement named and no sub-type above it in the hierarchy.
+# ACLED Codebook, Violence against civilians > Attack: civilians targeted with violence (by an
+# organised armed group or an individual); civilians killed with no engagement named and no
+# sub-type above it in the hierarchy.
 @pytest.mark.parametrize(
     ("sentence", "proposed", "expected"),
     [
@@ -118,10 +118,10 @@ def test_no_rule_no_type() -> None:
     assert rule_over_proposal("The minister visited the region.", S.ARMED_CLASH) is None
 
 
-# ACLED Codebook, "Protest with intervention": "a peaceful protest which is physically dispersed
-# or suppressed without serious/lethal injuries being reported"; "Excessive force against
-# protesters": "peaceful protesters are targets of lethal violence or violence resulting in
-# serious/lethal injuries"; "Violent demonstration": "demonstrators are engaged in violence".
+# ACLED Codebook (quoted in tests/test_subtypes.py): Protest with intervention, "a physical
+# attempt to disperse or suppress the protest"; Excessive force against protesters, "targeted
+# with lethal violence or violence resulting in serious injuries"; Violent demonstration,
+# "demonstrators engage in violence and/or destructive activity".
 @pytest.mark.parametrize(
     ("report", "following", "expected"),
     [

@@ -693,17 +693,18 @@ class RecordBuilder:
             if record["sub_event_type"] != SubEventType.PEACEFUL_PROTEST:
                 continue
             report = texts.get(record["sentence"], record["evidence"])
+            following: list[str] = []
             told: list[int] = []
             for index in range(record["sentence"] + 1, record["sentence"] + _DETAIL_REACH + 1):
-                following = texts.get(index)
-                if following is None or _ANOTHER.search(following) is not None:
+                after = texts.get(index)
+                if after is None or _ANOTHER.search(after) is not None:
                     break
                 events = [k for k in by_sentence.get(index, []) if k not in folded]
                 if not all(_at_protest(self._events[k].record, record) for k in events):
                     break
                 told.extend(events)
-                report = f"{report} {following}"
-                typed = protest_outcome(report, "")
+                following.append(after)
+                typed = protest_outcome(report, " ".join(following))
                 if typed is None:
                     continue
                 record["sub_event_type"], record["event_type"] = typed, EVENT_TYPE_OF[typed]

@@ -579,10 +579,10 @@ def rule_over_proposal(
     remote-violence rules run in the codebook's order ("presented in hierarchical order"), so
     the words of a proposal that outranks the rule would have fired its own rule first.
 
-    Where no rule fires, civilians killed with no engagement named are an Attack ("Attack:
-    ... an armed, organised political group (or an individual) attacks unarmed civilians",
-    Violence against civilians), unless the model answered a sub-type the killing may also be
-    (an explosion, a riot, violence at a protest)."""
+    Where no rule fires, civilians killed with no engagement named are an Attack (Violence
+    against civilians > Attack: civilians targeted with violence, by an organised armed group or
+    an individual), unless the model answered a sub-type the killing may also be (an explosion,
+    a riot, violence at a protest)."""
     typed = rule_sub_type(sentence, None)
     if typed is None:
         if _civilians_killed(sentence) and proposed not in _ATTACK_DEFERS:
@@ -602,13 +602,13 @@ PROTEST_OUTCOMES = frozenset(
 
 
 def protest_outcome(report: str, following: str) -> SubEventType | None:
-    """The sub-type a peaceful protest's report takes from the sentence after it ("Students
+    """The sub-type a peaceful protest's report takes from the sentences after it ("Students
     protested for the release of other students." "Police responded by firing teargas at the
-    protesters."), or None. ACLED Codebook, "Protest with intervention": "a peaceful protest
-    which is physically dispersed or suppressed without serious/lethal injuries being reported";
-    "Excessive force against protesters": "peaceful protesters are targets of lethal violence or
-    violence resulting in serious/lethal injuries"; "Violent demonstration": "demonstrators are
-    engaged in violence": what was done to or by its participants decides the protest's
+    protesters."), or None. ACLED Codebook: Protest with intervention, "a peaceful protest during
+    which there is a physical attempt to disperse or suppress the protest"; Excessive force
+    against protesters, protesters "targeted with lethal violence or violence resulting in
+    serious injuries"; Violent demonstration, "demonstrators engage in violence and/or
+    destructive activity". What was done to or by its participants decides the protest's
     sub-type, wherever the article tells it."""
     typed = rule_sub_type(f"{report} {following}")
     return typed[0] if typed is not None and typed[0] in PROTEST_OUTCOMES else None
