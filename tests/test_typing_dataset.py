@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from service.api.article_input import _FORBIDDEN
+from evals.runner import resolve_set
+from service.api.article_input import check_text
 from service.extraction.taxonomy import EVENT_TYPE_OF, EventType, SubEventType
 
 DATASETS = Path(__file__).resolve().parent.parent / "evals" / "datasets"
@@ -25,17 +26,11 @@ MIN_OVERALL = 16
 MIN_OVERALL_EXCEPTIONS = {SubEventType.HEADQUARTERS_ESTABLISHED: 14}
 
 
-def newest(split: str) -> Path:
-    return max(
-        DATASETS.glob(f"typing-{split}.v*.yaml"), key=lambda p: int(p.stem.rsplit(".v", 1)[1])
-    )
-
-
 def load(split: str) -> dict[str, Any]:
-    path = newest(split)
+    path = resolve_set(f"typing-{split}", DATASETS)
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert isinstance(data, dict)
-    data["_version_in_name"] = int(path.stem.rsplit(".v", 1)[1])
+    assert path.name == f"typing-{split}.v{data['version']}.yaml"
     return data
 
 
@@ -47,7 +42,7 @@ def datasets() -> dict[str, dict[str, Any]]:
 def test_headers(datasets: dict[str, dict[str, Any]]) -> None:
     for split, data in datasets.items():
         assert data["dataset"] == f"typing-{split}"
-        assert data["version"] == data["_version_in_name"]
+        assert isinstance(data["version"], int)
         assert isinstance(data["description"], str) and data["description"]
         assert isinstance(data["passages"], list) and data["passages"]
 
@@ -82,8 +77,7 @@ def test_the_service_accepts_every_passage(datasets: dict[str, dict[str, Any]]) 
     """A passage the service refuses (a C1 control character, say) stops an eval run."""
     for data in datasets.values():
         for passage in data["passages"]:
-            found = _FORBIDDEN.search(passage["text"])
-            assert found is None, (passage["id"], found.group())
+            check_text(passage["id"], passage["text"])
 
 
 def test_ids_unique(datasets: dict[str, dict[str, Any]]) -> None:
