@@ -21,7 +21,7 @@ from typing import TextIO
 
 from evals.runner import DATASETS, ConfigError, load_any_dataset, resolve_set
 from evals.typing_set import TypingDataset, sentences
-from service.extraction.subtypes import RULES, may_report, rule_sub_type
+from service.extraction.subtypes import PROTEST_OUTCOMES, RULES, may_report, rule_sub_type
 from service.extraction.taxonomy import SubEventType
 
 
@@ -37,16 +37,6 @@ class Decision:
         return self.decided == self.gold
 
 
-# What the rest of a passage may add to a protest its first deciding sentence calls peaceful.
-_PROTEST_FAMILY = frozenset(
-    {
-        SubEventType.PROTEST_WITH_INTERVENTION,
-        SubEventType.EXCESSIVE_FORCE,
-        SubEventType.VIOLENT_DEMONSTRATION,
-    }
-)
-
-
 def decide(text: str, unit: str = "sentences") -> tuple[SubEventType, str] | None:
     """The first deciding sentence's decision. A Peaceful protest is only the absence of
     anything else reported about it: when the rules on the whole passage find intervention,
@@ -58,7 +48,7 @@ def decide(text: str, unit: str = "sentences") -> tuple[SubEventType, str] | Non
             continue
         if found[0] == SubEventType.PEACEFUL_PROTEST:
             whole = rule_sub_type(text)
-            if whole is not None and whole[0] in _PROTEST_FAMILY:
+            if whole is not None and whole[0] in PROTEST_OUTCOMES:
                 return whole
         return found
     return None
