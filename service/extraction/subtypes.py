@@ -514,12 +514,18 @@ def rule_sub_type(
 ) -> tuple[SubEventType, str] | None:
     """The sub-type the words of ``sentence`` decide and the deciding rule's name; None when no
     rule fires or the first rule that fires does not exclude ``proposed``."""
-    for rule in RULES:
-        if rule.fires(sentence):
-            if proposed is not None and proposed != rule.sub_type and proposed in rule.defers_to:
-                return None
-            return rule.sub_type, rule.name
-    return None
+    rule = _first_rule(sentence)
+    if rule is None or _proposal_stands(rule, proposed):
+        return None
+    return rule.sub_type, rule.name
+
+
+def _first_rule(sentence: str) -> Rule | None:
+    return next((rule for rule in RULES if rule.fires(sentence)), None)
+
+
+def _proposal_stands(rule: Rule, proposed: SubEventType | None) -> bool:
+    return proposed is not None and proposed != rule.sub_type and proposed in rule.defers_to
 
 
 # Rules whose words already rule out a battle (remote violence fires only without an
@@ -535,11 +541,12 @@ def rule_over_battles(
     rules_over_clash). ACLED Codebook, "Event types and sub-event types": "the event types and
     sub-event types ... are presented in hierarchical order"; a remote-violence rule does not
     fire where the sentence names another engagement, so a battle is already ruled out."""
-    if proposed in _BATTLES:
-        typed = rule_sub_type(sentence, None)
-        if typed is not None and typed[0] in _OVER_BATTLES:
-            return typed
-    return rule_sub_type(sentence, proposed)
+    rule = _first_rule(sentence)
+    if rule is None:
+        return None
+    if proposed in _BATTLES and rule.sub_type in _OVER_BATTLES:
+        return rule.sub_type, rule.name
+    return None if _proposal_stands(rule, proposed) else (rule.sub_type, rule.name)
 
 
 # Civilians killed (extract.v14's civilians_killed, in rule_over_proposal): the victim and the
@@ -583,16 +590,18 @@ def rule_over_proposal(
     against civilians > Attack: civilians targeted with violence, by an organised armed group or
     an individual), unless the model answered a sub-type the killing may also be (an explosion,
     a riot, violence at a protest)."""
-    typed = rule_sub_type(sentence, None)
-    if typed is None:
+    rule = _first_rule(sentence)
+    if rule is None:
         if _civilians_killed(sentence) and proposed not in _ATTACK_DEFERS:
             return _S.ATTACK, "civilians_killed"
         return None
-    if proposed in _BATTLES and ENGAGEMENT.search(sentence) is None:
-        return typed
-    if proposed in _E_RV and typed[0] in _E_RV:
-        return typed
-    return rule_over_battles(sentence, proposed)
+    if proposed in _BATTLES and (
+        rule.sub_type in _OVER_BATTLES or ENGAGEMENT.search(sentence) is None
+    ):
+        return rule.sub_type, rule.name
+    if proposed in _E_RV and rule.sub_type in _E_RV:
+        return rule.sub_type, rule.name
+    return None if _proposal_stands(rule, proposed) else (rule.sub_type, rule.name)
 
 
 # What happened at a protest, beyond its being held (extract.v14's protest_outcomes).
