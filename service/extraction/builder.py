@@ -680,18 +680,25 @@ class RecordBuilder:
         (another place or day, a sub-type that is not something done at a protest) or a word
         that announces another incident ends the protest's report. Returns folded event ->
         -(index of the event it joined) - 1."""
+        protests = [
+            number
+            for number, pending in enumerate(self._events)
+            if number not in merged
+            and pending.record["sub_event_type"] == SubEventType.PEACEFUL_PROTEST
+        ]
+        if not protests:
+            return {}
         texts = {sentence.index: sentence.text for sentence in split_sentences(self.text)}
         by_sentence: dict[int, list[int]] = {}
         for number, pending in enumerate(self._events):
             if number not in merged:
                 by_sentence.setdefault(pending.record["sentence"], []).append(number)
         folded: dict[int, int] = {}
-        for number, pending in enumerate(self._events):
+        for number in protests:
+            if number in folded:
+                continue
+            pending = self._events[number]
             record = pending.record
-            if number in merged or number in folded:
-                continue
-            if record["sub_event_type"] != SubEventType.PEACEFUL_PROTEST:
-                continue
             report = texts.get(record["sentence"], record["evidence"])
             following: list[str] = []
             told: list[int] = []
