@@ -32,6 +32,8 @@ from service.extraction.drafts import (
 )
 from service.extraction.junk import not_a_name
 from service.extraction.mentions import Mention
+from service.extraction.nonactors import is_person, is_place, victims
+from service.extraction.nonevents import DEFINITE, GENERIC, a_call, long_before, unreal
 from service.extraction.places import Candidate, Placeness, choose_place, judge
 from service.extraction.questions import Question
 from service.extraction.records import (
@@ -103,6 +105,14 @@ _BACKGROUND = re.compile(
 _REACTION = re.compile(
     r"^(?:condemn|denounc|urg|call|vow|warn|pledg|welcom|demand|den(?:y|ie)|appeal"
     r"|express|promis|insist|stress)"
+)
+# extract.v15's ``earlier_periods``: a total since a start ("944 civilians have been killed in
+# North Kivu and Ituri since the state of siege was declared") or over a whole war ("over
+# 29,683 lives have been lost in the conflict"), and activity "in recent weeks".
+_PERIOD_TOTAL = re.compile(
+    r"\b(?:have|has)\s+(?:been\s+)?[\w-]+\b.*\b(?:since|in the (?:conflict|war|fighting))\b"
+    r"|\bin recent weeks\b",
+    re.IGNORECASE,
 )
 _CROWD = re.compile(
     r"\b(?:protest|demonstrat|rall(?:y|ies|ied)|march|sit-in|picket|riot|strikers|crowd)",
@@ -235,7 +245,11 @@ class RecordBuilder:
         # extract.v10: the names that stand for another name of the same actor in this article
         self._aliases = alias_groups(text) if "article_aliases" in rules else {}
         # extract.v12: the headline's answers wait until the body's events are known
-        self._headline_end = headline_end(text) if "headline_restates" in rules else None
+        self._headline_end = (
+            headline_end(text, chrome="site_chrome" in rules)
+            if "headline_restates" in rules
+            else None
+        )
         self._held: list[tuple[Question, SentenceLabels | SentenceAnswer, Any]] = []
 
     def _actor(
@@ -356,13 +370,20 @@ class RecordBuilder:
             cumulative = self.pipeline >= 2 and _CUMULATIVE.search(sentence.text) is not None
         if "reactions" in self.rules and _reaction(sentence.text):
             cumulative = True  # no event; its counts are claims worth keeping
+        if "calls_for_protest" in self.rules and a_call(sentence.text):
+            cumulative = True  # a protest called for is no protest held
+        if "earlier_periods" in self.rules and (
+            long_before(date, self.published) or _PERIOD_TOTAL.search(sentence.text) is not None
+        ):
+            cumulative = True  # an earlier period's occurrence or a total: context, not news
+        unreal_sentence = "unreal_events" in self.rules and unreal(sentence.text)
         restated = False
         quoted = "quoted_statements" in self.rules and quoted_statement(sentence.text)
         reported: list[_PendingEvent] = []
         judged: list[Candidate] | None = None  # the sentence's places, judged once if asked
         specific = "most_specific_place" in self.rules
         for position, draft in zip(positions, drafts, strict=True):
-            if draft.status is not Factuality.HAPPENED or cumulative or quoted:
+            if draft.status is not Factuality.HAPPENED or cumulative or quoted or unreal_sentence:
                 self.non_events += 1
                 continue
             if EVENT_TYPE_OF[draft.type] in lead:
@@ -501,22 +522,28 @@ class RecordBuilder:
 
     def build(self) -> ArticleExtraction:
         context = {"text": self.text}
-        actors = [
-            ActorRecord.model_validate(
-                {
-                    "name": actor.name,
-                    # named only as a source of claims: a monitor, agency or official outlet
-                    "actor_type": actor.actor_type or ActorType.MONITOR_MEDIA,
-                    "evidence": self.text[actor.start : actor.end],
-                    "start": actor.start,
-                    "end": actor.end,
-                    **self._scored("actor", actor.probability),
-                },
-                context=context,
-                strict=False,
+        # the index of each actor kept among the records (extract.v15's actors_are_organisations)
+        numbered: dict[int, int] = {}
+        actors: list[ActorRecord] = []
+        for number, actor in enumerate(self._actors):
+            if "actors_are_organisations" in self.rules and self._not_an_actor(actor):
+                continue
+            numbered[number] = len(actors)
+            actors.append(
+                ActorRecord.model_validate(
+                    {
+                        "name": actor.name,
+                        # named only as a source of claims: a monitor, agency or official outlet
+                        "actor_type": actor.actor_type or ActorType.MONITOR_MEDIA,
+                        "evidence": self.text[actor.start : actor.end],
+                        "start": actor.start,
+                        "end": actor.end,
+                        **self._scored("actor", actor.probability),
+                    },
+                    context=context,
+                    strict=False,
+                )
             )
-            for actor in self._actors
-        ]
         events: list[EventRecord] = []
         kept: dict[int, int] = {}
         if "territory_sides" in self.rules:
@@ -534,16 +561,21 @@ class RecordBuilder:
         for number, pending in enumerate(self._events):
             if number in kept:
                 continue
-            refs = sorted(pending.refs, key=lambda ref: (ref[1].value, ref[0]))
+            refs = sorted(
+                (
+                    (numbered[actor], role, p)
+                    for (actor, role), p in pending.refs.items()
+                    if actor in numbered
+                ),
+                key=lambda ref: (ref[1].value, ref[0]),
+            )
             record = {
                 **pending.record,
                 **self._scored("event", pending.probability),
-                "summary": _summary(pending.record, refs, actors),
+                "summary": _summary(pending.record, [(a, role) for a, role, _ in refs], actors),
                 "actors": [
-                    ActorRef(
-                        actor=actor, role=role, **self._scored("actor", pending.refs[(actor, role)])
-                    )
-                    for actor, role in refs
+                    ActorRef(actor=actor, role=role, **self._scored("actor", p))
+                    for actor, role, p in refs
                 ],
             }
             try:
@@ -565,6 +597,14 @@ class RecordBuilder:
                 self._drop(sentence, "figure", str(error))
         return ArticleExtraction(
             actors=actors, events=events, figures=figures, dropped=self.dropped
+        )
+
+    def _not_an_actor(self, actor: _ActorMention) -> bool:
+        """A person, a place or civilian victims: the guide's actors are organisations."""
+        return (
+            (actor.actor_type is ActorType.CIVILIANS and victims(actor.name))
+            or is_person(actor.name, self.text)
+            or is_place(actor.name, self.text)
         )
 
     def _type_territory(self) -> None:
@@ -637,6 +677,8 @@ class RecordBuilder:
         -(index of the event it joined) - 1."""
         folded: dict[int, int] = {}
         kept: list[int] = []
+        wider = "any_definite" in self.rules
+        definite = DEFINITE if wider else _DEFINITE
         for number, pending in enumerate(self._events):
             if number in merged:
                 continue
@@ -644,7 +686,7 @@ class RecordBuilder:
             earlier = [k for k in kept if self._events[k].record["sentence"] < record["sentence"]]
             if (
                 not earlier
-                or _DEFINITE.search(record["evidence"]) is None
+                or definite.search(record["evidence"]) is None
                 or _ANOTHER.search(record["evidence"]) is not None
                 or _SIMILAR.search(record["evidence"]) is not None
             ):
@@ -653,6 +695,14 @@ class RecordBuilder:
             alike = [
                 k for k in earlier if self._events[k].record["event_type"] == record["event_type"]
             ]
+            if not alike and wider and GENERIC.search(record["evidence"]) is not None:
+                # "the attack", "the violence" do not say its kind: the model's type for their
+                # sentence says nothing either (extract.v15's any_definite)
+                alike = earlier
+            if wider:
+                # "The Tuesday raids" after Wednesday's strikes: a day of its own, another
+                # occurrence
+                alike = [k for k in alike if not _other_day(record, self._events[k].record)]
             remote = _REMOTE_NOUN.search(record["evidence"]) is not None
             if not alike or (
                 remote and record["event_type"] is not EventType.EXPLOSIONS_REMOTE_VIOLENCE
@@ -812,6 +862,10 @@ def _at_protest(record: dict[str, Any], protest: dict[str, Any]) -> bool:
     if place is not None and (there is None or name_key(place) != name_key(there)):
         return False
     return record["date"] is None or record["date"] == protest["date"]
+
+
+def _other_day(record: dict[str, Any], told: dict[str, Any]) -> bool:
+    return record["date"] is not None and told["date"] not in (None, record["date"])
 
 
 def _is_bare_detail(pending: _PendingEvent, previous: _PendingEvent) -> bool:

@@ -243,6 +243,12 @@ class PromptFile(BaseModel):
             "definition_types",
             "words_over_model",
             "protest_outcomes",
+            "unreal_events",
+            "calls_for_protest",
+            "earlier_periods",
+            "any_definite",
+            "site_chrome",
+            "actors_are_organisations",
         ]
     ] = []
     typing: TypingQuestion | None = None

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from service.extraction import nlp
 from service.extraction.counts import Count, find_counts
 from service.extraction.mentions import Mention, find_mentions
-from service.extraction.rules import dateline, headline_end, model_addressed_lines
+from service.extraction.rules import caption_line, dateline, headline_end, model_addressed_lines
 from service.extraction.sentences import Sentence, split_sentences
 from service.extraction.subtypes import rule_fires
 
@@ -95,7 +95,17 @@ def questions_for(
     say that nobody was harmed ("No casualties were reported."). With ``teaser_lines``
     (extract.v12), not a line of a scraped list of other stories."""
     typed = "rule_sentences" in rules
-    questions = _questions_v2(text) if pipeline >= 2 else _questions_v1(text, typed)
+    chrome = "site_chrome" in rules
+    questions = _questions_v2(text, chrome) if pipeline >= 2 else _questions_v1(text, typed)
+    if chrome:
+        captions = [
+            (line.start(), line.end())
+            for line in re.finditer(r"[^\n]+", text)
+            if caption_line(line.group())
+        ]
+        questions = [
+            q for q in questions if not any(s <= q.sentence.start < e for s, e in captions)
+        ]
     if "teaser_lines" in rules:
         teasers = [
             (line.start(), line.end())
@@ -126,11 +136,11 @@ def _questions_v1(text: str, typed: bool = False) -> list[Question]:
     return questions
 
 
-def _questions_v2(text: str) -> list[Question]:
+def _questions_v2(text: str, chrome: bool = False) -> list[Question]:
     """extract.v5: sentences and candidates from spaCy; the headline (a restatement of the
     body) is not asked about; a dateline's place ("MOGADISHU (Mareeg) -") is no candidate."""
     seen: set[str] = set()
-    skip_until = headline_end(text) or 0
+    skip_until = headline_end(text, chrome) or 0
     datelines: list[tuple[int, int]] = []
     for line in re.finditer(r"[^\n]+", text):
         found = dateline(line.group())

@@ -36,12 +36,30 @@ def dateline_end(line: str) -> int | None:
     return match.end() if match is not None else None
 
 
-def headline_end(text: str) -> int | None:
+_HEADLINE_MIN_WORDS = 4
+# A photo's caption or credit line ("... / Photo: AP Archive. / AP", "[File Photo: AFP]"):
+# it describes a picture, often of another occurrence, and the guide makes those optional.
+_CAPTION = re.compile(
+    r"\bphoto(?:graph)?\s*:|\[file photo|\bphoto credit\b|\bimage\s*:|\bgetty images\b"
+    r"|\b(?:ap|afp|reuters) photo\b|\bphoto by\b",
+    re.IGNORECASE,
+)
+
+
+def caption_line(line: str) -> bool:
+    return _CAPTION.search(line) is not None
+
+
+def headline_end(text: str, chrome: bool = False) -> int | None:
     """Where the article's headline ends: its first line (after a "Published:" line), when
-    that line reads like a headline (short, no final full stop) and more text follows it."""
+    that line reads like a headline (short, no final full stop) and more text follows it.
+    With ``chrome`` (extract.v15's site_chrome), lines of fewer than four words before it are
+    the site's chrome ("Left Menu", "TODAY |"), not the headline."""
     for line in re.finditer(r"[^\n]+", text):
         words = line.group().strip()
         if not words or words.lower().startswith("published"):
+            continue
+        if chrome and len(words.split()) < _HEADLINE_MIN_WORDS:
             continue
         if not text[line.end() :].strip():
             return None
