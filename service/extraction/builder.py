@@ -198,6 +198,10 @@ class _PendingEvent:
     picked: set[str] = field(default_factory=set)
     # the event type the model answered, before any rule retyped it
     answered: EventType | None = None
+    # the places its sentence names (name keys), whether or not one became its location
+    named_places: frozenset[str] = frozenset()
+    # the records of the reports folded into it (extract.v15's informative_evidence)
+    reports: list[dict[str, Any]] = field(default_factory=list)
 
     def join(self, other: _PendingEvent, sides: bool = True) -> None:
         """Take in another report of the same occurrence. ``sides=False``: its sides only fill
@@ -209,6 +213,7 @@ class _PendingEvent:
             self.refs[ref] = combine((self.refs.get(ref), p)) if ref in self.refs else p
         self.probability = combine((self.probability, other.probability))
         self.picked |= other.picked
+        self.reports += [other.record, *other.reports]
 
     def fill(self, other: _PendingEvent, fields: tuple[str, ...] = ("location",)) -> None:
         """Take ``fields`` and the day (with its precision and words) where this event lacks
@@ -419,6 +424,7 @@ class RecordBuilder:
                     place = None  # one name is not both a side (or the source) and the place
             pending = _PendingEvent(
                 answered=EVENT_TYPE_OF[draft.type],
+                named_places=frozenset(name_key(p.text) for p in question.places),
                 record={
                     "event_type": EVENT_TYPE_OF[draft.type],
                     "sub_event_type": draft.type,
@@ -556,11 +562,15 @@ class RecordBuilder:
             kept.update(self._fold_definite(kept))
         if "bare_details" in self.rules:
             kept.update(self._fold_bare(kept))
+        if "placeless_details" in self.rules:
+            kept.update(self._fold_into_last(kept, _is_placeless_detail))
         if "protest_outcomes" in self.rules:
             kept.update(self._protest_outcomes(kept))
         for number, pending in enumerate(self._events):
             if number in kept:
                 continue
+            if "informative_evidence" in self.rules:
+                _most_informative(pending)
             refs = sorted(
                 (
                     (numbered[actor], role, p)
@@ -862,6 +872,40 @@ def _at_protest(record: dict[str, Any], protest: dict[str, Any]) -> bool:
     if place is not None and (there is None or name_key(place) != name_key(there)):
         return False
     return record["date"] is None or record["date"] == protest["date"]
+
+
+def _is_placeless_detail(pending: _PendingEvent, previous: _PendingEvent) -> bool:
+    """extract.v15's ``placeless_details``: an event with no place and no day of its own (none,
+    or the last event's) says nothing that sets it apart from the occurrence told before it,
+    whoever its sides ("He said four police were also wounded.", "One resident said he saw at
+    least 12 dead soldiers."), unless a word announces another incident."""
+    record, told = pending.record, previous.record
+    there = {name_key(told["location"])} if told["location"] is not None else set()
+    if not pending.named_places <= there:
+        return False  # "in government-held west Aleppo", even if no location was chosen
+    return (
+        record["sentence"] > told["sentence"]
+        and record["date"] in (None, told["date"])
+        and _ANOTHER.search(record["evidence"]) is None
+        and _SIMILAR.search(record["evidence"]) is None
+    )
+
+
+_EVIDENCE = ("sentence", "evidence", "start", "end")
+
+
+def _most_informative(pending: _PendingEvent) -> None:
+    """The guide's evidence: "the most informative sentence (actors + place + source beat a
+    bare casualty headline)". Of the reports folded into an event, the one that gives most of
+    its place, day and source becomes its evidence (the first of equals)."""
+
+    def told(record: dict[str, Any]) -> int:
+        return sum(record[key] is not None for key in ("location", "date", "reported_by"))
+
+    best = max([pending.record, *pending.reports], key=told)
+    if told(best) > told(pending.record):
+        for key in _EVIDENCE:
+            pending.record[key] = best[key]
 
 
 def _other_day(record: dict[str, Any], told: dict[str, Any]) -> bool:

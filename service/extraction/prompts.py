@@ -249,6 +249,8 @@ class PromptFile(BaseModel):
             "any_definite",
             "site_chrome",
             "actors_are_organisations",
+            "placeless_details",
+            "informative_evidence",
         ]
     ] = []
     typing: TypingQuestion | None = None
