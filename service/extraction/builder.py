@@ -33,7 +33,15 @@ from service.extraction.drafts import (
 from service.extraction.junk import not_a_name
 from service.extraction.mentions import Mention
 from service.extraction.nonactors import is_person, is_place, victims
-from service.extraction.nonevents import DEFINITE, GENERIC, a_call, long_before, unreal
+from service.extraction.nonevents import (
+    DEFINITE,
+    GENERIC,
+    SAME_TOLL,
+    a_call,
+    long_before,
+    no_occurrence,
+    unreal,
+)
 from service.extraction.places import Candidate, Placeness, choose_place, judge
 from service.extraction.questions import Question
 from service.extraction.records import (
@@ -382,6 +390,9 @@ class RecordBuilder:
         ):
             cumulative = True  # an earlier period's occurrence or a total: context, not news
         unreal_sentence = "unreal_events" in self.rules and unreal(sentence.text)
+        headline = self._headline_end is not None and sentence.end <= self._headline_end
+        if "present_states" in self.rules and not headline and no_occurrence(sentence.text):
+            cumulative = True  # a statement, a habit or a state; headlines tell in the present
         restated = False
         quoted = "quoted_statements" in self.rules and quoted_statement(sentence.text)
         reported: list[_PendingEvent] = []
@@ -881,8 +892,10 @@ def _is_placeless_detail(pending: _PendingEvent, previous: _PendingEvent) -> boo
     least 12 dead soldiers."), unless a word announces another incident."""
     record, told = pending.record, previous.record
     there = {name_key(told["location"])} if told["location"] is not None else set()
-    if not pending.named_places <= there:
-        return False  # "in government-held west Aleppo", even if no location was chosen
+    # "in government-held west Aleppo", even if no location was chosen: a place of its own;
+    # "gave the same death toll": the same occurrence, wherever it names
+    if not pending.named_places <= there and SAME_TOLL.search(record["evidence"]) is None:
+        return False
     return (
         record["sentence"] > told["sentence"]
         and record["date"] in (None, told["date"])

@@ -112,3 +112,52 @@ GENERIC = re.compile(
     r"(?:attacks?|assaults?|incidents?|violence|killings?)\b",
     re.IGNORECASE,
 )
+
+
+# A statement about an occurrence, not one: "President Hamid Karzai issued a statement Sunday
+# condemning the deaths".
+_STATEMENT = re.compile(r"\bissued an? (?:\w+ )?statement\b", re.IGNORECASE)
+# Habitual activity and what a war has done: background, not an occurrence ("improvised bombs
+# that often kill civilians", "The war has brought Yemen to the brink of collapse").
+_HABITUAL = re.compile(
+    r"\b(?:often|frequently|regularly|routinely|usually|habitually)\b"
+    r"|\bthe (?:war|conflict|crisis|insurgency|violence) (?:has|have)\b",
+    re.IGNORECASE,
+)
+# "gave the same death toll", "giving the same toll as Zira": another account of an occurrence
+# told already.
+SAME_TOLL = re.compile(r"\b(?:the )?same (?:death |casualty )?(?:toll|figures?)\b", re.IGNORECASE)
+_PRESENT = frozenset({"VBZ", "VBP"})
+
+
+def no_occurrence(sentence: str) -> bool:
+    """Whether the sentence states something other than an occurrence: a statement, habitual
+    activity, or a present state ("It is a structure made up of seven fronts", "This attack is
+    part of a series of violence", "Russia's assistance continues to draw the ire of Europe"):
+    news tells its occurrences in the past tense. Not a present that reports ("says")."""
+    if _STATEMENT.search(sentence) or _HABITUAL.search(sentence):
+        return True
+    roots = [token for token in nlp.parse(sentence) if token.dep_ == "ROOT"]
+    if not roots:
+        return False
+    root = roots[0]
+    if root.tag_ not in _PRESENT or _REPORTING.match(root.lower_) is not None:
+        return False
+    children = list(root.children)
+    # "have been killed": a present perfect tells what happened
+    if any(child.dep_ in ("aux", "auxpass") for child in children):
+        return False
+    if root.lower_ in ("is", "are"):
+        # "Three people are dead after an explosion": an outcome told in the present
+        return not any(_OUTCOME.match(child.lower_) for child in children)
+    # "Fighting continues in the north": violence going on
+    return not any(
+        child.dep_ in ("nsubj", "nsubjpass") and _VIOLENCE.match(child.lower_) for child in children
+    )
+
+
+_OUTCOME = re.compile(r"^(?:dead|injured|wounded|missing|killed|hurt|displaced|homeless)$")
+_VIOLENCE = re.compile(
+    r"^(?:fighting|clash(?:es)?|battles?|shelling|strikes?|airstrikes?|bombardment|violence"
+    r"|attacks?|protests?|demonstrations?|riots?|unrest|offensive|siege)$"
+)

@@ -251,6 +251,7 @@ class PromptFile(BaseModel):
             "actors_are_organisations",
             "placeless_details",
             "informative_evidence",
+            "present_states",
         ]
     ] = []
     typing: TypingQuestion | None = None
