@@ -208,6 +208,8 @@ class _PendingEvent:
     answered: EventType | None = None
     # the places its sentence names (name keys), whether or not one became its location
     named_places: frozenset[str] = frozenset()
+    # the numbers its sentence counts ("Three people were killed": 3)
+    counts: frozenset[int] = frozenset()
     # the records of the reports folded into it (extract.v15's informative_evidence)
     reports: list[dict[str, Any]] = field(default_factory=list)
 
@@ -333,7 +335,14 @@ class RecordBuilder:
                 lead |= {first.answered}
         held, self._held = self._held, []
         for question, labels, probabilities in held:
-            self._add(question, labels, probabilities, lead=lead)
+            told = lead
+            if "site_chrome" in self.rules:
+                # "Russian missile strike kills three": a body event that counts three is the
+                # one it restates, wherever the body tells it and however the model typed it
+                counts = _counted(question)
+                if any(pending.counts & counts for pending in self._events):
+                    told = frozenset(EventType)
+            self._add(question, labels, probabilities, lead=told)
 
     def _add(
         self,
@@ -436,6 +445,7 @@ class RecordBuilder:
             pending = _PendingEvent(
                 answered=EVENT_TYPE_OF[draft.type],
                 named_places=frozenset(name_key(p.text) for p in question.places),
+                counts=_counted(question),
                 record={
                     "event_type": EVENT_TYPE_OF[draft.type],
                     "sub_event_type": draft.type,
@@ -919,6 +929,12 @@ def _most_informative(pending: _PendingEvent) -> None:
     if told(best) > told(pending.record):
         for key in _EVIDENCE:
             pending.record[key] = best[key]
+
+
+def _counted(question: Question) -> frozenset[int]:
+    return frozenset(
+        count.quantity.low for count in question.counts if count.quantity.low is not None
+    )
 
 
 def _other_day(record: dict[str, Any], told: dict[str, Any]) -> bool:

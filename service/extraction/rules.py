@@ -54,21 +54,29 @@ def headline_end(text: str, chrome: bool = False) -> int | None:
     """Where the article's headline ends: its first line (after a "Published:" line), when
     that line reads like a headline (short, no final full stop) and more text follows it.
     With ``chrome`` (extract.v15's site_chrome), lines of fewer than four words before it are
-    the site's chrome ("Left Menu", "TODAY |"), not the headline."""
+    the site's chrome ("Left Menu", "TODAY |"), not the headline, and the headline-like lines
+    right after it are headlines too (a scraped page's other headline, a subtitle: "DRC: 15
+    soldiers killed in an attack by Mobondo militiamen" over "DRC: 7 civilians killed by ADF
+    rebels")."""
+    end: int | None = None
     for line in re.finditer(r"[^\n]+", text):
         words = line.group().strip()
-        if not words or words.lower().startswith("published"):
+        if not words or (end is None and words.lower().startswith("published")):
             continue
-        if chrome and len(words.split()) < _HEADLINE_MIN_WORDS:
+        if chrome and end is None and len(words.split()) < _HEADLINE_MIN_WORDS:
             continue
-        if not text[line.end() :].strip():
-            return None
-        if len(words.split()) > _HEADLINE_MAX_WORDS or words.endswith(
-            (".", "!", "?", '"', "\u201d")
-        ):
-            return None
-        return line.end()
-    return None
+        if not text[line.end() :].strip() or not _headline_like(words):
+            return end
+        end = line.end()
+        if not chrome:
+            return end
+    return end
+
+
+def _headline_like(words: str) -> bool:
+    return len(words.split()) <= _HEADLINE_MAX_WORDS and not words.endswith(
+        (".", "!", "?", '"', "\u201d")
+    )
 
 
 # Verbs and nouns that say what a count counts, strongest first where two could apply.
