@@ -32,7 +32,7 @@ from service.extraction.drafts import (
 )
 from service.extraction.junk import not_a_name
 from service.extraction.mentions import Mention
-from service.extraction.nonactors import is_person, is_place, victims
+from service.extraction.nonactors import generic, is_person, is_place, place_named, victims
 from service.extraction.nonevents import (
     DEFINITE,
     GENERIC,
@@ -634,6 +634,10 @@ class RecordBuilder:
         """A person, a place or civilian victims: the guide's actors are organisations."""
         return (
             (actor.actor_type is ActorType.CIVILIANS and victims(actor.name))
+            # credited with a report and nothing else: a place reports nothing ("MOGADISHU",
+            # "DRC" picked as the source)
+            or (actor.actor_type is None and place_named(actor.name))
+            or ("generic_sides" in self.rules and generic(actor.name))
             or is_person(actor.name, self.text)
             or is_place(actor.name, self.text)
         )

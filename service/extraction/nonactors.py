@@ -17,7 +17,9 @@ from __future__ import annotations
 import re
 from functools import cache
 
+from service.extraction.actor_types import rule_type
 from service.extraction.mentions import _FORCES
+from service.extraction.places import in_gazetteer, is_country
 from service.geo.gazetteer import gazetteer, normalise
 
 _TITLES = (
@@ -50,6 +52,9 @@ _SPEAKS = (
     r"(?:\s+(?:said|says|told|added|stated|confirmed|noted|explained|warned|urged|claimed"
     r"|denied|insisted|wrote|continued|called|accused|blamed|announced)\b"
     r"|,\s+who\b|['\u2019]s\s+[a-z])"
+)
+_COUNTS = frozenset(
+    "the a an one two three four five six seven eight nine ten dozens hundreds some several".split()
 )
 _CAPITALISED = re.compile(r"^[A-Z][\w'\u2019.-]*$")
 _PLACE_WORDS = (
@@ -131,3 +136,30 @@ _VICTIMS = re.compile(
 
 def victims(name: str) -> bool:
     return _VICTIMS.search(name) is not None
+
+
+def place_named(name: str) -> bool:
+    """Whether the gazetteer knows the name as a country or a place, and nothing says it is
+    an actor's ("SANA" is a news agency before it is a place; "UN" an acronym)."""
+    bare = " ".join(_words(name))
+    if is_country(bare):
+        return True
+    acronym = bare.isupper() and len(bare) <= 5
+    return not acronym and rule_type(bare, None) is None and in_gazetteer(bare)
+
+
+# Unnamed forces: "soldiers", "The troops", "Three militants", "police". The guide makes
+# generic collectives optional at best; the figures count them.
+_GENERIC = re.compile(
+    r"^(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+)?(?:soldiers|troops|army|military|militants|police"
+    r"|policemen|assailants|attackers|gunmen|fighters|officials|authorities|security forces"
+    r"|insurgents|jihadists|rebels|terrorists)$",
+    re.IGNORECASE,
+)
+
+
+def generic(name: str) -> bool:
+    words = _words(name)
+    # a name, not a kind: "Mali army", "Syrian forces"
+    named = len(words) > 1 and words[0][:1].isupper() and words[0].lower() not in _COUNTS
+    return _GENERIC.match(name) is not None and not named

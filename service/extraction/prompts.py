@@ -252,6 +252,7 @@ class PromptFile(BaseModel):
             "placeless_details",
             "informative_evidence",
             "present_states",
+            "generic_sides",
         ]
     ] = []
     typing: TypingQuestion | None = None
