@@ -552,7 +552,11 @@ class RecordBuilder:
         # the index of each actor kept among the records (extract.v15's actors_are_organisations)
         numbered: dict[int, int] = {}
         actors: list[ActorRecord] = []
+        unnamed: list[int] = []  # unnamed forces ("soldiers"), for the named actor they stand for
         for number, actor in enumerate(self._actors):
+            if "generic_sides" in self.rules and generic(actor.name):
+                unnamed.append(number)
+                continue
             if "actors_are_organisations" in self.rules and self._not_an_actor(actor):
                 continue
             numbered[number] = len(actors)
@@ -571,6 +575,14 @@ class RecordBuilder:
                     strict=False,
                 )
             )
+        for number in unnamed:
+            # "soldiers" in an article whose one named actor of that type is the Somali army is
+            # that army (the guide: a generic word is an alias of a named group when every use
+            # of it refers to that group); beside none or several, no actor
+            kind = self._actors[number].actor_type
+            named = [n for n in numbered if kind and self._actors[n].actor_type is kind]
+            if len(named) == 1:
+                numbered[number] = numbered[named[0]]
         events: list[EventRecord] = []
         kept: dict[int, int] = {}
         if "territory_sides" in self.rules:
@@ -592,12 +604,13 @@ class RecordBuilder:
                 continue
             if "informative_evidence" in self.rules:
                 _most_informative(pending)
+            sides: dict[tuple[int, ActorRole], float | None] = {}
+            for (who, role), p in pending.refs.items():
+                if who in numbered:
+                    side = (numbered[who], role)
+                    sides[side] = combine((sides[side], p)) if side in sides else p
             refs = sorted(
-                (
-                    (numbered[actor], role, p)
-                    for (actor, role), p in pending.refs.items()
-                    if actor in numbered
-                ),
+                ((who, role, p) for (who, role), p in sides.items()),
                 key=lambda ref: (ref[1].value, ref[0]),
             )
             record = {
@@ -637,7 +650,6 @@ class RecordBuilder:
             # credited with a report and nothing else: a place reports nothing ("MOGADISHU",
             # "DRC" picked as the source)
             or (actor.actor_type is None and place_named(actor.name))
-            or ("generic_sides" in self.rules and generic(actor.name))
             or is_person(actor.name, self.text)
             or is_place(actor.name, self.text)
         )

@@ -141,6 +141,11 @@ class ExtractionPrompt:
     # model's answer does not stop a rule whose words exclude it; civilians killed with no
     # engagement are an Attack: subtypes.rule_over_proposal) and "protest_outcomes" (what the
     # next sentences tell of a peaceful protest types it: subtypes.protest_outcome).
+    # extract.v15 adds rules for rows a data team would keep (nonevents.py, nonactors.py):
+    # "unreal_events", "calls_for_protest", "earlier_periods", "present_states" (no event),
+    # "any_definite", "placeless_details", "informative_evidence", "site_chrome" (one event per
+    # occurrence, told by its most informative report), "actors_are_organisations" and
+    # "generic_sides" (no person, place, victims or unnamed forces as an actor).
     rules: frozenset[str] = frozenset()
     typing: TypingQuestion | None = None
 

@@ -93,7 +93,9 @@ def questions_for(
     (extract.v11), also every sentence a sub-type rule would type (subtypes.rule_fires:
     "airstrikes targeted", "handed over the town"), and not a sentence whose only such words
     say that nobody was harmed ("No casualties were reported."). With ``teaser_lines``
-    (extract.v12), not a line of a scraped list of other stories."""
+    (extract.v12), not a line of a scraped list of other stories. With ``site_chrome``
+    (extract.v15), not a photo's caption (rules.caption_line), and on pipeline 2 the site's
+    chrome is no headline (rules.headline_end)."""
     typed = "rule_sentences" in rules
     chrome = "site_chrome" in rules
     questions = _questions_v2(text, chrome) if pipeline >= 2 else _questions_v1(text, typed)
