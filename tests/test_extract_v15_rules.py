@@ -396,3 +396,47 @@ def test_v15_folds_what_adds_to_the_occurrence_told(tmp_path: Path) -> None:
     # the wounded and the dead a resident saw are that clash's; the bomb in Kunar is another
     assert events["extract.v15"] == ["Armed clash", "Remote explosive/landmine/IED"]
     assert len(events["extract.v14"]) == 4
+
+
+def test_v15_unnamed_forces_are_the_named_actor_of_their_type(tmp_path: Path) -> None:
+    text = (
+        "Published: Thu, Feb 1, 2018\n"
+        "Al-Shabaab fighters ambushed the Somali army near Afgoye on Monday, killing 15 "
+        "soldiers.\n"
+        "In Baidoa, gunmen abducted three aid workers on Tuesday.\n"
+    )
+
+    def script(sentence: str, attempt: int) -> Answer:
+        if sentence.startswith("Al-Shabaab"):
+            return facts(
+                events=[
+                    event(
+                        "Armed clash",
+                        by=[("Al-Shabaab", "rebel group")],
+                        against=[("Somali army", "state forces"), ("soldiers", "state forces")],
+                        location="Afgoye",
+                    )
+                ]
+            )
+        if sentence.startswith("In Baidoa"):
+            return facts(
+                events=[
+                    event(
+                        "Abduction/forced disappearance",
+                        by=[("gunmen", "political militia")],
+                        location="Baidoa",
+                    )
+                ]
+            )
+        return facts()
+
+    with running_app(tmp_path, FakeLLM(script=script), prompt_version="extract.v15") as c:
+        body = c.post("/articles?wait=10", json={"text": text}).json()
+    assert body["run"]["status"] == "succeeded", body["run"]
+    article = body["article"]
+    names = [a["name"] for a in article["actors"]]
+    # "soldiers" is the Somali army; the gunmen, named by no one, stay an actor of their own
+    assert sorted(names) == ["Al-Shabaab", "Somali army", "gunmen"]
+    clash, abduction = article["events"]
+    assert sorted(ref["name"] for ref in clash["actors"]) == ["Al-Shabaab", "Somali army"]
+    assert [ref["name"] for ref in abduction["actors"]] == ["gunmen"]

@@ -59,12 +59,18 @@ def test_event_id_cnty() -> None:
 
 
 def rerun_script(sentence: str, attempt: int) -> Answer:
-    """The first sentence again, the second sentence's event gone, the third one a new event."""
+    """The first sentence again, the second sentence's event gone, the last one a new event."""
     if sentence.startswith("Jaysh al-Islam fired"):
         return facts()
-    if sentence.startswith("Should the army"):
-        return facts(events=[event("Armed clash", by=[("army", "state forces")])])
+    if sentence.startswith("Rebels clashed"):
+        return facts(
+            events=[event("Armed clash", by=[("Rebels", "rebel group")], location="Harasta")]
+        )
     return seed_script(sentence, attempt)
+
+
+# ARTICLE and a sentence the first run finds no event in
+CLASH_ARTICLE = ARTICLE + "\nRebels clashed with troops in Harasta on Sunday."
 
 
 HARASTA = (
@@ -132,7 +138,7 @@ async def test_a_copy_stays_in_sync_across_a_rerun_and_a_delete(
         "/articles?wait=10",
         json={"text": HARASTA},
     )
-    posted = await client.post("/articles?wait=10", json={"text": ARTICLE})
+    posted = await client.post("/articles?wait=10", json={"text": CLASH_ARTICLE})
     assert posted.status_code == 200, posted.text
     article_id = posted.json()["article_id"]
     copy = Copy()

@@ -32,7 +32,7 @@ from service.extraction.drafts import (
 )
 from service.extraction.junk import not_a_name
 from service.extraction.mentions import Mention
-from service.extraction.nonactors import generic, is_person, is_place, place_named, victims
+from service.extraction.nonactors import generic, is_person, is_place, place_named
 from service.extraction.nonevents import (
     DEFINITE,
     GENERIC,
@@ -560,29 +560,21 @@ class RecordBuilder:
             if "actors_are_organisations" in self.rules and self._not_an_actor(actor):
                 continue
             numbered[number] = len(actors)
-            actors.append(
-                ActorRecord.model_validate(
-                    {
-                        "name": actor.name,
-                        # named only as a source of claims: a monitor, agency or official outlet
-                        "actor_type": actor.actor_type or ActorType.MONITOR_MEDIA,
-                        "evidence": self.text[actor.start : actor.end],
-                        "start": actor.start,
-                        "end": actor.end,
-                        **self._scored("actor", actor.probability),
-                    },
-                    context=context,
-                    strict=False,
-                )
-            )
+            actors.append(self._record(actor, context))
+        kept_names = list(numbered)
         for number in unnamed:
             # "soldiers" in an article whose one named actor of that type is the Somali army is
             # that army (the guide: a generic word is an alias of a named group when every use
-            # of it refers to that group); beside none or several, no actor
+            # of it refers to that group); beside none or several, an actor of its own
             kind = self._actors[number].actor_type
-            named = [n for n in numbered if kind and self._actors[n].actor_type is kind]
+            named = [n for n in kept_names if kind and self._actors[n].actor_type is kind]
             if len(named) == 1:
                 numbered[number] = numbered[named[0]]
+            else:
+                # "Gunmen abducted three civilians": ACLED's unidentified armed group, whose type
+                # still gives the row its inter code
+                numbered[number] = len(actors)
+                actors.append(self._record(self._actors[number], context))
         events: list[EventRecord] = []
         kept: dict[int, int] = {}
         if "territory_sides" in self.rules:
@@ -643,13 +635,28 @@ class RecordBuilder:
             actors=actors, events=events, figures=figures, dropped=self.dropped
         )
 
+    def _record(self, actor: _ActorMention, context: dict[str, str]) -> ActorRecord:
+        return ActorRecord.model_validate(
+            {
+                "name": actor.name,
+                # named only as a source of claims: a monitor, agency or official outlet
+                "actor_type": actor.actor_type or ActorType.MONITOR_MEDIA,
+                "evidence": self.text[actor.start : actor.end],
+                "start": actor.start,
+                "end": actor.end,
+                **self._scored("actor", actor.probability),
+            },
+            context=context,
+            strict=False,
+        )
+
     def _not_an_actor(self, actor: _ActorMention) -> bool:
-        """A person, a place or civilian victims: the guide's actors are organisations."""
+        """A person or a place: the guide's actors are organisations. Civilian victims stay:
+        the guide leaves them to the figures, but ACLED's rows name them as actor2 (inter 7)."""
         return (
-            (actor.actor_type is ActorType.CIVILIANS and victims(actor.name))
             # credited with a report and nothing else: a place reports nothing ("MOGADISHU",
             # "DRC" picked as the source)
-            or (actor.actor_type is None and place_named(actor.name))
+            (actor.actor_type is None and place_named(actor.name))
             or is_person(actor.name, self.text)
             or is_place(actor.name, self.text)
         )

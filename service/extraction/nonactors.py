@@ -1,15 +1,17 @@
 """extract.v15's ``actors_are_organisations``: the labelling guide's actors are organisations.
 
-"A person is not an actor", "Civilian victims are not listed as actors; they are captured by
-figures" (evals/README.md). Places are not actors either, except the metonyms the guide keeps
-(a country, "Damascus" or "Moscow" for a government). spaCy's small pipeline misses many
-people and places, so the article's own words decide:
+"A person is not an actor" (evals/README.md). Places are not actors either, except the
+metonyms the guide keeps (a country, "Damascus" or "Moscow" for a government). spaCy's small
+pipeline misses many people and places, so the article's own words decide:
 
 - a person is named with a title ("Governor Andriy Raikovych"), or the article names them in
   full once and then by surname alone ("Rupert Colville ... Colville said"), a habit of news
   writing that organisations do not share;
 - a place is a name the article uses as one ("in Bulongo", "the village of Huyum", "Barangay
   Maligay"), that is no country and no capital and has no word of an organisation in it.
+
+``generic`` names unnamed forces ("soldiers", "Three militants"): extract.v15's
+``generic_sides`` makes them the article's one named actor of their type.
 """
 
 from __future__ import annotations
@@ -123,19 +125,6 @@ def is_place(name: str, text: str) -> bool:
     name = re.escape(bare)
     used = re.compile(rf"{_PLACE_WORDS}{name}(?![\w-])(?!['\u2019]s\b)|\b{name}{_PLACE_AFTER}")
     return used.search(text) is not None
-
-
-# Civilians named by what they are, not by an organisation: victims the figures count.
-_VICTIMS = re.compile(
-    r"\b(?:civilians|residents|people|villagers|passengers|children|women|men|students"
-    r"|worshippers|families|patients|refugees|farmers|herders|workers|victims|displaced"
-    r"|inhabitants|locals|bystanders|pilgrims|fishermen|miners|traders)$",
-    re.IGNORECASE,
-)
-
-
-def victims(name: str) -> bool:
-    return _VICTIMS.search(name) is not None
 
 
 def place_named(name: str) -> bool:
