@@ -5,7 +5,7 @@ httpx transport that reaches it, usable by ``service.client.Client`` from any th
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -59,3 +59,20 @@ def transport_of(test_client: TestClient[Any]) -> httpx.BaseTransport:
 
 def async_transport_of(test_client: TestClient[Any]) -> httpx.AsyncBaseTransport:
     return _AsyncTransport(test_client)
+
+
+def stored_events(
+    tmp_path: Path,
+    text: str,
+    script: Callable[[str, int], dict[str, Any]],
+    versions: tuple[str, ...],
+) -> dict[str, list[dict[str, Any]]]:
+    """Each prompt version's stored events for one article and one scripted model."""
+    events = {}
+    for version in versions:
+        llm = FakeLLM(script=script)
+        with running_app(tmp_path / version, llm, prompt_version=version) as client:
+            body = client.post("/articles?wait=10", json={"text": text}).json()
+        assert body["run"]["status"] == "succeeded", body["run"]
+        events[version] = body["article"]["events"]
+    return events

@@ -4,9 +4,7 @@ told in the sentences after it, decides the protest's sub-type (protest_outcomes
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -17,24 +15,10 @@ from service.extraction.subtypes import (
     rule_over_proposal,
 )
 from service.extraction.taxonomy import SubEventType
-from tests.fake_llm import Answer, FakeLLM, event, facts
-from tests.inprocess import running_app
+from tests.fake_llm import Answer, event, facts
+from tests.inprocess import stored_events
 
 S = SubEventType
-
-
-def _events(
-    tmp_path: Path, text: str, script: Callable[[str, int], Answer], versions: tuple[str, ...]
-) -> dict[str, list[dict[str, Any]]]:
-    """Each prompt version's stored events for one article and one scripted model."""
-    events = {}
-    for version in versions:
-        llm = FakeLLM(script=script)
-        with running_app(tmp_path / version, llm, prompt_version=version) as client:
-            body = client.post("/articles?wait=10", json={"text": text}).json()
-        assert body["run"]["status"] == "succeeded", body["run"]
-        events[version] = body["article"]["events"]
-    return events
 
 
 def test_extract_v14_asks_what_v12_asks() -> None:
@@ -204,7 +188,7 @@ def test_v14_types_a_protest_by_what_the_next_sentence_tells(tmp_path: Path) -> 
             )
         return facts()
 
-    stored = _events(tmp_path, text, script, ("extract.v12", "extract.v14"))
+    stored = stored_events(tmp_path, text, script, ("extract.v12", "extract.v14"))
     events = {v: [(e["sub_event_type"], e["location"]) for e in got] for v, got in stored.items()}
     # the dispersal is what happened at the protest: one event, typed by it; the clash in
     # another place is another event
@@ -236,7 +220,7 @@ def test_v14_a_headline_restates_the_lead_its_words_retyped(tmp_path: Path) -> N
             return facts(events=[event("Armed clash", by=[boko], location="Borno State")])
         return facts()
 
-    stored = _events(tmp_path, text, script, ("extract.v12", "extract.v14"))
+    stored = stored_events(tmp_path, text, script, ("extract.v12", "extract.v14"))
     events = {v: [e["sub_event_type"] for e in got] for v, got in stored.items()}
     # one occurrence: the lead, typed by its words; the headline is that report told again
     assert events["extract.v14"] == ["Attack"]
@@ -260,7 +244,7 @@ def test_v14_a_headline_assault_beside_a_lead_retyped_to_shelling_stays(tmp_path
             return facts(events=[event("Armed clash", by=[rebels], location="Damascus")])
         return facts()
 
-    stored = _events(tmp_path, text, script, ("extract.v14",))["extract.v14"]
+    stored = stored_events(tmp_path, text, script, ("extract.v14",))["extract.v14"]
     # the mortars are shelling by their words; the headline's assault is another event
     assert [e["sub_event_type"] for e in stored] == [
         "Shelling/artillery/missile attack",

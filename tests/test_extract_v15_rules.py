@@ -8,9 +8,7 @@ headline and a photo's caption is not asked about (site_chrome)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -27,7 +25,7 @@ from service.extraction.prompts import load_prompt
 from service.extraction.questions import questions_for
 from service.extraction.rules import caption_line, headline_end
 from tests.fake_llm import Answer, FakeLLM, event, facts
-from tests.inprocess import running_app
+from tests.inprocess import running_app, stored_events
 
 V15_RULES = {
     "unreal_events",
@@ -41,20 +39,6 @@ V15_RULES = {
     "present_states",
     "generic_sides",
 }
-
-
-def _events(
-    tmp_path: Path, text: str, script: Callable[[str, int], Answer], versions: tuple[str, ...]
-) -> dict[str, list[dict[str, Any]]]:
-    """Each prompt version's stored events for one article and one scripted model."""
-    events = {}
-    for version in versions:
-        llm = FakeLLM(script=script)
-        with running_app(tmp_path / version, llm, prompt_version=version) as client:
-            body = client.post("/articles?wait=10", json={"text": text}).json()
-        assert body["run"]["status"] == "succeeded", body["run"]
-        events[version] = body["article"]["events"]
-    return events
 
 
 def test_extract_v15_asks_as_v14_asks() -> None:
@@ -193,7 +177,7 @@ def test_v15_a_headline_restates_the_body_event_with_its_count(tmp_path: Path) -
             return facts(events=[event("Shelling/artillery/missile attack", location="Kirovohrad")])
         return facts()
 
-    stored = _events(tmp_path, text, script, ("extract.v14", "extract.v15"))
+    stored = stored_events(tmp_path, text, script, ("extract.v14", "extract.v15"))
     events = {v: [e["evidence"][:20] for e in got] for v, got in stored.items()}
     # the headline counts the body's three killed: that report told again
     assert events["extract.v15"] == ["The governor said 19", "Three people were ki"]
@@ -226,7 +210,7 @@ def test_v15_keeps_one_event_of_what_happened(tmp_path: Path) -> None:
             return facts(events=[event("Attack", by=[("the rebels", "rebel group")])])
         return facts()
 
-    stored = _events(tmp_path, text, script, ("extract.v14", "extract.v15"))
+    stored = stored_events(tmp_path, text, script, ("extract.v14", "extract.v15"))
     events = {v: [e["sub_event_type"] for e in got] for v, got in stored.items()}
     assert events["extract.v15"] == ["Attack"]
     assert len(events["extract.v14"]) > 1
@@ -391,7 +375,7 @@ def test_v15_folds_what_adds_to_the_occurrence_told(tmp_path: Path) -> None:
             return facts(events=[event("Remote explosive/landmine/IED", location="Kunar")])
         return facts()
 
-    stored = _events(tmp_path, text, script, ("extract.v14", "extract.v15"))
+    stored = stored_events(tmp_path, text, script, ("extract.v14", "extract.v15"))
     events = {v: [e["sub_event_type"] for e in got] for v, got in stored.items()}
     # the wounded and the dead a resident saw are that clash's; the bomb in Kunar is another
     assert events["extract.v15"] == ["Armed clash", "Remote explosive/landmine/IED"]

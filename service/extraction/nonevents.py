@@ -12,9 +12,12 @@ calls and statements, and earlier occurrences given as context. A 1.5B model ans
   protest outside the Russian embassy").
 - ``long_before``: a day, month or year more than a year before the article's publication
   ("in 2003", "in March 2011") is an earlier period's occurrence, given as context.
+- ``no_occurrence``: a statement, habitual activity or a state told in the present ("It is a
+  structure made up of seven fronts", "bombs that often kill civilians").
 - ``DEFINITE``: an occurrence the article has already told, named again ("the overnight
   attack", "Monday's clash", "the firefight", "the bomb"); ``GENERIC`` the nouns that do not
-  say the kind of violence, so the model's type of their sentence says nothing either.
+  say the kind of violence, so the model's type of their sentence says nothing either;
+  ``SAME_TOLL`` another account of one ("gave the same death toll").
 """
 
 from __future__ import annotations
