@@ -40,6 +40,7 @@ from service.extraction.nonevents import (
     a_call,
     long_before,
     no_occurrence,
+    period_total,
     unreal,
 )
 from service.extraction.places import Candidate, Placeness, choose_place, judge
@@ -113,14 +114,6 @@ _BACKGROUND = re.compile(
 _REACTION = re.compile(
     r"^(?:condemn|denounc|urg|call|vow|warn|pledg|welcom|demand|den(?:y|ie)|appeal"
     r"|express|promis|insist|stress)"
-)
-# extract.v15's ``earlier_periods``: a total since a start ("944 civilians have been killed in
-# North Kivu and Ituri since the state of siege was declared") or over a whole war ("over
-# 29,683 lives have been lost in the conflict"), and activity "in recent weeks".
-_PERIOD_TOTAL = re.compile(
-    r"\b(?:have|has)\s+(?:been\s+)?[\w-]+\b.*\b(?:since|in the (?:conflict|war|fighting))\b"
-    r"|\bin recent weeks\b",
-    re.IGNORECASE,
 )
 _CROWD = re.compile(
     r"\b(?:protest|demonstrat|rall(?:y|ies|ied)|march|sit-in|picket|riot|strikers|crowd)",
@@ -307,10 +300,13 @@ class RecordBuilder:
         labels: SentenceLabels | SentenceAnswer,
         probabilities: AnswerProbabilities | None = None,
     ) -> None:
-        if self._headline_end is not None and question.sentence.end <= self._headline_end:
+        if self._in_headline(question.sentence):
             self._held.append((question, labels, probabilities))
             return
         self._add(question, labels, probabilities)
+
+    def _in_headline(self, sentence: Sentence) -> bool:
+        return self._headline_end is not None and sentence.end <= self._headline_end
 
     def add_held(self) -> None:
         """The headline restates the lead (extract.v12's ``headline_restates``): a headline
@@ -395,11 +391,11 @@ class RecordBuilder:
         if "calls_for_protest" in self.rules and a_call(sentence.text):
             cumulative = True  # a protest called for is no protest held
         if "earlier_periods" in self.rules and (
-            long_before(date, self.published) or _PERIOD_TOTAL.search(sentence.text) is not None
+            long_before(date, self.published) or period_total(sentence.text)
         ):
             cumulative = True  # an earlier period's occurrence or a total: context, not news
         unreal_sentence = "unreal_events" in self.rules and unreal(sentence.text)
-        headline = self._headline_end is not None and sentence.end <= self._headline_end
+        headline = self._in_headline(sentence)
         if "present_states" in self.rules and not headline and no_occurrence(sentence.text):
             cumulative = True  # a statement, a habit or a state; headlines tell in the present
         restated = False

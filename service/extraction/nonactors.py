@@ -45,7 +45,7 @@ _ORGANISATION = re.compile(
     r"|command|front|movement|group|brigades?|battalions?|division|party|union"
     r"|committee|network|observatory|monitor|coalition|alliance|corps|guards?|militias?"
     r"|organi[sz]ation|nations|authority|authorities|administration|tracker|news|radio"
-    r"|television|tv|channel|press|times|post|service|institute|society|society|council"
+    r"|television|tv|channel|press|times|post|service|institute|society"
     r"|islam|islamic|jihad|al-|haram|shabaab|taliban|qaeda|daesh|isis|isil|hezbollah|hamas)",
     re.IGNORECASE,
 )

@@ -84,6 +84,20 @@ def a_call(sentence: str) -> bool:
 _LONG_BEFORE = dt.timedelta(days=366)
 
 
+# A total since a start ("944 civilians have been killed in North Kivu and Ituri since the state
+# of siege was declared") or over a whole war ("over 29,683 lives have been lost in the
+# conflict"), and activity "in recent weeks".
+_PERIOD_TOTAL = re.compile(
+    r"\b(?:have|has)\s+(?:been\s+)?[\w-]+\b.*\b(?:since|in the (?:conflict|war|fighting))\b"
+    r"|\bin recent weeks\b",
+    re.IGNORECASE,
+)
+
+
+def period_total(sentence: str) -> bool:
+    return _PERIOD_TOTAL.search(sentence) is not None
+
+
 def long_before(date: dt.date | None, published: dt.date | None) -> bool:
     return date is not None and published is not None and published - date > _LONG_BEFORE
 

@@ -9,6 +9,7 @@ happen, and its counts.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from service.extraction import nlp
@@ -100,27 +101,22 @@ def questions_for(
     chrome = "site_chrome" in rules
     questions = _questions_v2(text, chrome) if pipeline >= 2 else _questions_v1(text, typed)
     if chrome:
-        captions = [
-            (line.start(), line.end())
-            for line in re.finditer(r"[^\n]+", text)
-            if caption_line(line.group())
-        ]
-        questions = [
-            q for q in questions if not any(s <= q.sentence.start < e for s, e in captions)
-        ]
+        questions = _outside(questions, _lines_where(text, caption_line))
     if "teaser_lines" in rules:
-        teasers = [
-            (line.start(), line.end())
-            for line in re.finditer(r"[^\n]+", text)
-            if _TEASER_LINE.match(line.group().strip())
-        ]
-        questions = [q for q in questions if not any(s <= q.sentence.start < e for s, e in teasers)]
-    if "model_addressed" not in rules:
-        return questions
-    lines = model_addressed_lines(text)
-    return [
-        q for q in questions if not any(start <= q.sentence.start < end for start, end in lines)
-    ]
+        teasers = _lines_where(text, lambda line: _TEASER_LINE.match(line.strip()) is not None)
+        questions = _outside(questions, teasers)
+    if "model_addressed" in rules:
+        questions = _outside(questions, model_addressed_lines(text))
+    return questions
+
+
+def _lines_where(text: str, holds: Callable[[str], bool]) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text) if holds(m.group())]
+
+
+def _outside(questions: list[Question], spans: list[tuple[int, int]]) -> list[Question]:
+    """The questions whose sentence starts in none of ``spans`` (lines left out)."""
+    return [q for q in questions if not any(s <= q.sentence.start < e for s, e in spans)]
 
 
 def _questions_v1(text: str, typed: bool = False) -> list[Question]:
