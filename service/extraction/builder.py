@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -19,6 +19,12 @@ from service.extraction import nlp
 from service.extraction.actor_types import home_country, rule_type
 from service.extraction.aliases import alias_groups, canonical
 from service.extraction.aliases import key as name_key
+from service.extraction.arguments import (
+    describes_an_actor,
+    led_completed,
+    named_by_the_words,
+    reports_only,
+)
 from service.extraction.confidence import AnswerProbabilities, Calibration, Kind, combine
 from service.extraction.dates import find_date_expressions, resolve_date
 from service.extraction.drafts import (
@@ -55,13 +61,14 @@ from service.extraction.records import (
 )
 from service.extraction.rules import (
     OccurrenceKey,
+    dateline,
     figure_category,
     headline_end,
     quoted_statement,
     same_occurrence,
 )
 from service.extraction.sentences import Sentence, split_sentences
-from service.extraction.sides import Side, settle_sides
+from service.extraction.sides import Side, settle_sides, victims
 from service.extraction.subtypes import (
     PROTEST_OUTCOMES,
     protest_outcome,
@@ -205,6 +212,9 @@ class _PendingEvent:
     counts: frozenset[int] = frozenset()
     # the records of the reports folded into it (extract.v15's informative_evidence)
     reports: list[dict[str, Any]] = field(default_factory=list)
+    # its sentence's most place-like name, for an event the model gave no place
+    # (extract.v16's every_event_placed)
+    sentence_place: str | None = None
 
     def join(self, other: _PendingEvent, sides: bool = True) -> None:
         """Take in another report of the same occurrence. ``sides=False``: its sides only fill
@@ -227,6 +237,12 @@ class _PendingEvent:
         if self.record["date"] is None and other.record["date"] is not None:
             for field_name in ("date", "date_precision", "date_text"):
                 self.record[field_name] = other.record[field_name]
+
+
+# The event types with a side that acted by force (extract.v16's named_perpetrators).
+_VIOLENT = frozenset(
+    {EventType.BATTLES, EventType.EXPLOSIONS_REMOTE_VIOLENCE, EventType.VIOLENCE_AGAINST_CIVILIANS}
+)
 
 
 class RecordBuilder:
@@ -286,6 +302,28 @@ class RecordBuilder:
             if actor.actor_type is None:
                 actor.actor_type = rule_type(actor.name, self.home)
         return [a for a in self._actors if a.actor_type is None and a.in_event]
+
+    def _filed_from(self) -> str | None:
+        """The place of the article's dateline ("KABUL, Afghanistan (AP) -"), if it has one."""
+        for line in self.text.splitlines()[:8]:
+            span = dateline(line.strip())
+            if span is not None:
+                return line.strip()[span[0] : span[1]]
+        return None
+
+    def _not_a_place(self, mention: Mention) -> bool:
+        """extract.v16's place_shapes: a word describing an actor ("Britain-based"), or a name
+        the article uses for a side and never as a place ("Daesh"), is no place."""
+        if "place_shapes" not in self.rules:
+            return False
+        if describes_an_actor(mention.text):
+            return True
+        key = canonical(self._aliases, name_key(mention.text))
+        return (
+            key in self._actor_index
+            and self._actors[self._actor_index[key]].in_event
+            and not is_place(mention.text, self.text, al_places=True)
+        )
 
     def _is_outlet(self, mention: Mention) -> bool:
         return rule_type(mention.text, self.home) is ActorType.MONITOR_MEDIA
@@ -418,10 +456,15 @@ class RecordBuilder:
             no_place = place is not None and junk(place)
             if place is not None and "places_are_places" in self.rules:
                 if judged is None:
-                    judged = judge(sentence.text, question.places, sized=specific)
+                    judged = judge(
+                        sentence.text,
+                        question.places,
+                        sized=specific,
+                        shapes="place_shapes" in self.rules,
+                    )
                 candidates = [
                     Candidate(c.mention, Placeness.NOT_A_PLACE, c.country)
-                    if no_place and c.mention is place
+                    if (no_place and c.mention is place) or self._not_a_place(c.mention)
                     else c
                     for c in judged
                 ]
@@ -438,7 +481,35 @@ class RecordBuilder:
                 }
                 if name_key(place.text) in sides:
                     place = None  # one name is not both a side (or the source) and the place
+            sentence_place = None
+            if "every_event_placed" in self.rules and place is None:
+                if judged is None:
+                    judged = judge(
+                        sentence.text,
+                        question.places,
+                        sized=specific,
+                        shapes="place_shapes" in self.rules,
+                    )
+                fallback = choose_place(
+                    # the sentence's best candidate, as for a pick that is no place
+                    Mention(0, 0, ""),
+                    [c for c in judged if not self._not_a_place(c.mention)],
+                    sentence.text if specific else None,
+                )
+                if fallback is None:
+                    # a name the place candidates left out ("the town of al-Safra")
+                    fallback = next(
+                        (
+                            n
+                            for n in names
+                            if is_place(n.text, sentence.text, al_places=True)
+                            and not self._not_a_place(n)
+                        ),
+                        None,
+                    )
+                sentence_place = fallback.text if fallback is not None else None
             pending = _PendingEvent(
+                sentence_place=sentence_place,
                 answered=EVENT_TYPE_OF[draft.type],
                 named_places=frozenset(name_key(p.text) for p in question.places),
                 counts=_counted(question),
@@ -480,6 +551,26 @@ class RecordBuilder:
             pending.picked = {name_key(side.mention.text) for side in (*by, *against)}
             if "sides_are_actors" in self.rules:
                 by, against = settle_sides(sentence.text, by, against)
+            if "reporters_not_sides" in self.rules:
+                by, against = (
+                    [
+                        replace(side, mention=led_completed(sentence.text, side.mention))
+                        for side in sides
+                        if not reports_only(sentence.text, side.mention)
+                    ]
+                    for sides in (by, against)
+                )
+            violent = EVENT_TYPE_OF[draft.type] in _VIOLENT
+            if "named_perpetrators" in self.rules and not by and violent:
+                hit = {name_key(side.mention.text) for side in against}
+                by = [
+                    Side(mention, None, None)
+                    for mention in named_by_the_words(sentence.text, names)
+                    if name_key(mention.text) not in hit
+                    and not junk(mention)
+                    and not (place is not None and mention.text == place.text)
+                    and not reports_only(sentence.text, mention)
+                ]
             for chosen, role in ((by, ActorRole.PERPETRATOR), (against, ActorRole.TARGET)):
                 for side in chosen:
                     actor = self._actor(sentence, side.mention, side.actor_type)
@@ -550,6 +641,10 @@ class RecordBuilder:
         actors: list[ActorRecord] = []
         unnamed: list[int] = []  # unnamed forces ("soldiers"), for the named actor they stand for
         for number, actor in enumerate(self._actors):
+            if "civilians_in_figures" in self.rules and (
+                actor.actor_type is ActorType.CIVILIANS or victims(actor.name)
+            ):
+                continue  # the people an event hit: its figures count them
             if "generic_sides" in self.rules and generic(actor.name):
                 unnamed.append(number)
                 continue
@@ -587,11 +682,19 @@ class RecordBuilder:
             kept.update(self._fold_into_last(kept, _is_placeless_detail))
         if "protest_outcomes" in self.rules:
             kept.update(self._protest_outcomes(kept))
+        last_place: str | None = None  # the location of the last event kept
         for number, pending in enumerate(self._events):
             if number in kept:
                 continue
             if "informative_evidence" in self.rules:
                 _most_informative(pending)
+            if "every_event_placed" in self.rules:
+                if pending.record["location"] is None:
+                    pending.record["location"] = (
+                        pending.sentence_place or last_place or self._filed_from()
+                    )
+                    pending.record["location_inferred"] = pending.record["location"] is not None
+                last_place = pending.record["location"] or last_place
             sides: dict[tuple[int, ActorRole], float | None] = {}
             for (who, role), p in pending.refs.items():
                 if who in numbered:
@@ -654,7 +757,7 @@ class RecordBuilder:
             # "DRC" picked as the source)
             (actor.actor_type is None and place_named(actor.name))
             or is_person(actor.name, self.text)
-            or is_place(actor.name, self.text)
+            or is_place(actor.name, self.text, al_places="place_shapes" in self.rules)
         )
 
     def _type_territory(self) -> None:

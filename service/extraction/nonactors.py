@@ -110,11 +110,15 @@ def _capitals() -> frozenset[str]:
     return frozenset(normalise(country.capital) for country in gazetteer().countries.values())
 
 
-def is_place(name: str, text: str) -> bool:
+def is_place(name: str, text: str, al_places: bool = False) -> bool:
     """Whether ``name`` is a place of the article, not a country or a capital (a metonym for a
-    government), with no word of an organisation in it."""
+    government), with no word of an organisation in it. ``al_places`` (extract.v16's
+    place_shapes): "al-" opens Arabic place names too ("the town of al-Safra")."""
     words = _words(name)
-    if not words or _ORGANISATION.search(name) or _FORCES.search(name):
+    organisation = _ORGANISATION.search(name)
+    if al_places and organisation is not None and organisation.group().casefold() == "al-":
+        organisation = _ORGANISATION.search(name, organisation.end())
+    if not words or organisation or _FORCES.search(name):
         return False
     bare = " ".join(words)
     key = normalise(bare)

@@ -128,17 +128,26 @@ class Candidate:
     country: bool
 
 
-def judge(sentence: str, places: Sequence[Mention], sized: bool = False) -> list[Candidate]:
+def judge(
+    sentence: str, places: Sequence[Mention], sized: bool = False, shapes: bool = False
+) -> list[Candidate]:
     """Each place candidate of ``sentence`` with how much it looks like a place. ``sized``
     (extract.v10): a name with the word for a place next to it ("Bazi village", "the town of
-    Ariha") is a place whatever spaCy's label."""
+    Ariha") is a place whatever spaCy's label. ``shapes`` (extract.v16's place_shapes): a place
+    the gazetteer knows is one whatever spaCy's label, unless it reads as a nationality ("west
+    Aleppo" is no people); a scraped possessive that lost its apostrophe names the place after
+    it ("Syrias Aleppo" is Aleppo)."""
     if not places:
         return []
     doc = nlp.parse(sentence)
     judged = []
     for mention in places:
+        if shapes:
+            mention = _possessed(mention)
         labels = labels_of(doc, mention)
         country = is_country(mention.text)
+        if shapes and labels & _NOT_PLACE_LABELS and _known_place(mention.text):
+            labels = (labels - _NOT_PLACE_LABELS) | {"GPE"}
         placeness = _placeness(mention, labels, country)
         if (
             sized
@@ -150,6 +159,23 @@ def judge(sentence: str, places: Sequence[Mention], sized: bool = False) -> list
             placeness = Placeness.LIKELY
         judged.append(Candidate(mention, placeness, country))
     return judged
+
+
+_DEMONYM = re.compile(r"(?:ian|ean|ese|ish|an|i)$", re.IGNORECASE)
+
+
+def _known_place(name: str) -> bool:
+    last = name.split()[-1] if name.split() else ""
+    return not _DEMONYM.search(last) and in_gazetteer(name)
+
+
+def _possessed(mention: Mention) -> Mention:
+    """ "Syrias Aleppo" -> "Aleppo": a country's name with an "s" before a name."""
+    first, _, rest = mention.text.partition(" ")
+    if rest and first.endswith("s") and is_country(first[:-1]):
+        start = mention.start + len(first) + 1
+        return Mention(start, mention.end, rest, mention.may_be_place, mention.only_place)
+    return mention
 
 
 def labels_of(doc: Doc, mention: Mention) -> set[str]:

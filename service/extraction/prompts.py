@@ -145,7 +145,9 @@ class ExtractionPrompt:
     # "unreal_events", "calls_for_protest", "earlier_periods", "present_states" (no event),
     # "any_definite", "placeless_details", "informative_evidence", "site_chrome" (one event per
     # occurrence, told by its most informative report), "actors_are_organisations" and
-    # "generic_sides" (no person, place, victims or unnamed forces as an actor).
+    # "generic_sides" (no person, place, victims or unnamed forces as an actor). extract.v16
+    # adds rules for an event's arguments (arguments.py): "reporters_not_sides",
+    # "named_perpetrators", "place_shapes", "every_event_placed", "civilians_in_figures".
     rules: frozenset[str] = frozenset()
     typing: TypingQuestion | None = None
 
@@ -258,6 +260,11 @@ class PromptFile(BaseModel):
             "informative_evidence",
             "present_states",
             "generic_sides",
+            "reporters_not_sides",
+            "named_perpetrators",
+            "place_shapes",
+            "every_event_placed",
+            "civilians_in_figures",
         ]
     ] = []
     typing: TypingQuestion | None = None

@@ -83,6 +83,7 @@ class EventRecord(Grounded, Scored):
     summary: NonEmpty
     actors: list[ActorRef] = Field(default_factory=list)
     location: str | None = None
+    location_inferred: bool = False  # chosen by code, not the model (every_event_placed)
     date: dt.date | None = None
     date_precision: DatePrecision = DatePrecision.UNKNOWN
     date_text: str | None = None

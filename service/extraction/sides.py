@@ -109,6 +109,18 @@ class Side:
     probability: float | None
 
 
+_COUNTED = re.compile(
+    r"^(?:\d[\d,]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|another"
+    r"|several|dozens\s+of|scores\s+of|hundreds\s+of|thousands\s+of)\s+",
+    re.IGNORECASE,
+)
+
+
+def victims(name: str) -> bool:
+    """Whether a name is of civilians ("Four civilians", "the displaced")."""
+    return _VICTIMS.match(_COUNTED.sub("", name.strip())) is not None
+
+
 def settle_sides(
     sentence: str, by: Sequence[Side], against: Sequence[Side]
 ) -> tuple[list[Side], list[Side]]:

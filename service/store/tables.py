@@ -150,6 +150,13 @@ class EventBase(GroundedBase, Scored):
     sub_event_type: str = Field(index=True)
     summary: str
     location: str | None = Field(default=None, index=True)
+    location_inferred: bool = Field(
+        default=False,
+        description="The model placed the event nowhere and code chose its location "
+        "(extract.v16): its sentence's most place-like name, else the place of the event told "
+        "before it, else the dateline's. Such events are not clustered across articles by "
+        "place.",
+    )
     date: dt.date | None = Field(default=None, index=True)
     date_precision: str
     date_text: str | None = None

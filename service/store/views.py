@@ -98,11 +98,14 @@ def refresh_article(
     session.execute(delete(FigureView).where(col(FigureView.article_id) == article_id))
     added: dict[Block, set[int]] = defaultdict(set)
     if current is not None:
-        for event_id, sub_event_type, location in session.exec(
-            select(Event.id, Event.sub_event_type, Event.location).where(Event.run_id == current)
+        for event_id, sub_event_type, location, inferred in session.exec(
+            select(Event.id, Event.sub_event_type, Event.location, Event.location_inferred).where(
+                Event.run_id == current
+            )
         ).all():
             assert event_id is not None
-            place = place_key(location)
+            # the article's place, not the event's: no sign that two reports are one occurrence
+            place = None if inferred else place_key(location)
             added[(sub_event_type, place)].add(event_id)
             session.add(
                 EventView(
@@ -195,6 +198,7 @@ def _block_points(
             col(EventView.sub_event_type),
             col(EventView.place),
             col(Event.location),
+            col(Event.location_inferred),
             col(Event.date),
             col(Event.date_precision),
             col(Event.evidence),
@@ -204,15 +208,17 @@ def _block_points(
         .where(_blocks_filter(EventView, blocks))
     ).all()
     actors = _named_actors(session, [row[0] for row in rows if row[0] is not None])
-    cluster_of = {row[0] or 0: row[8] for row in rows}
+    cluster_of = {row[0] or 0: row[9] for row in rows}
     points: dict[Block, list[EventPoint]] = defaultdict(list)
-    for event_id, article_id, sub_event_type, place, location, date, precision, evidence, _ in rows:
+    for row in rows:
+        event_id, article_id, sub_event_type, place, location, inferred = row[:6]
+        date, precision, evidence = row[6:9]
         points[(sub_event_type, place)].append(
             EventPoint(
                 id=event_id or 0,
                 article_id=article_id,
                 sub_event_type=sub_event_type,
-                location=location,
+                location=None if inferred else location,
                 date=date,
                 date_precision=precision,
                 evidence=evidence,
