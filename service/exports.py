@@ -18,7 +18,7 @@ from typing import Any, NamedTuple, Protocol, TypeVar
 from pydantic import BaseModel
 
 from service import acled
-from service.extraction.taxonomy import ActorRole, ActorType, FigureCategory
+from service.extraction.taxonomy import ActorRole, ActorType, EventType, FigureCategory
 from service.geo.countries import countries
 from service.store.filters import (
     ActorFilter,
@@ -162,18 +162,33 @@ def side(event: EventRead, role: ActorRole) -> Side:
     )
 
 
-def civilian_targeting(event: EventRead) -> str | None:
+def civilian_targeting(event: EventRead, actor2: Side) -> str | None:
     targets = (a for a in event.actors if a.role == ActorRole.TARGET)
+    civilians = actor2.inter == acled.INTER_CODE[ActorType.CIVILIANS]
     return (
         acled.CIVILIAN_TARGETING
-        if any(a.actor_type == ActorType.CIVILIANS for a in targets)
+        if civilians or any(a.actor_type == ActorType.CIVILIANS for a in targets)
         else None
+    )
+
+
+def civilians_hit(event: EventRead, actor2: Side) -> Side:
+    """ACLED's actor2 of violence against civilians that names no target: "Civilians (Syria)",
+    inter code 7. From extract.v16 on civilians are not listed as actors (the guide counts them
+    in the figures), so the row names them here."""
+    if actor2.named or event.event_type != EventType.VIOLENCE_AGAINST_CIVILIANS:
+        return actor2
+    country = event.place.country if event.place else None
+    return Side(
+        actor=f"Civilians ({country})" if country else "Civilians",
+        inter=acled.INTER_CODE[ActorType.CIVILIANS],
     )
 
 
 def event_row(event: EventRead, figures: Iterable[KilledLike], article: ArticleMeta) -> CsvRow:
     """One CSV row; ``figures`` are the figures linked to this event."""
-    actor1, actor2 = side(event, ActorRole.PERPETRATOR), side(event, ActorRole.TARGET)
+    actor1 = side(event, ActorRole.PERPETRATOR)
+    actor2 = civilians_hit(event, side(event, ActorRole.TARGET))
     killed, figure_ids = fatalities(figures)
     place = event.place
     return {
@@ -191,7 +206,7 @@ def event_row(event: EventRead, figures: Iterable[KilledLike], article: ArticleM
         "assoc_actor_2": actor2.associated,
         "inter2": actor2.inter,
         "interaction": acled.interaction(actor1.inter, actor2.inter, actor2=actor2.named),
-        "civilian_targeting": civilian_targeting(event),
+        "civilian_targeting": civilian_targeting(event, actor2),
         "iso": place.iso if place else None,
         "region": countries().region(place.country_iso2) if place else None,
         "country": place.country if place else None,

@@ -20,13 +20,13 @@ branch_labels = None
 depends_on = None
 
 
+# SQLite adds and drops a column in place (3.35 on): no batch copy of the events table.
 def upgrade() -> None:
-    with op.batch_alter_table("event") as batch_op:
-        batch_op.add_column(
-            sa.Column("location_inferred", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
+    op.add_column(
+        "event",
+        sa.Column("location_inferred", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("event") as batch_op:
-        batch_op.drop_column("location_inferred")
+    op.drop_column("event", "location_inferred")
