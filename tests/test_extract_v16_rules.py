@@ -13,7 +13,10 @@ import pytest
 
 from service.exports import civilians_hit, side
 from service.extraction.arguments import (
+    acted_as_subject,
     describes_an_actor,
+    filed_from,
+    glued,
     led_completed,
     named_by_the_words,
     reports_only,
@@ -34,6 +37,9 @@ V16_RULES = {
     "place_shapes",
     "every_event_placed",
     "civilians_in_figures",
+    "active_subjects",
+    "datelines_not_sides",
+    "glued_names",
 }
 
 
@@ -120,6 +126,46 @@ def test_led_names_what_it_leads() -> None:
     assert led_completed(sentence, led).text == "Saudi-led military coalition"
     houthi = _mention(sentence, "Houthi")
     assert led_completed(sentence, houthi) is houthi
+
+
+@pytest.mark.parametrize(
+    ("sentence", "name", "acted"),
+    [
+        ("Taliban insurgents attacked two checkpoints in eastern Afghanistan.", "Taliban", True),
+        ("Boko Haram fighters have killed 15 people in Borno.", "Boko Haram", True),
+        ("Three militants were killed by security forces in Tral.", "Three militants", False),
+        ("Jaysh al-Islam agreed to leave Douma.", "Jaysh al-Islam", False),
+    ],
+)
+def test_the_subject_of_an_active_verb_of_violence_acted(
+    sentence: str, name: str, acted: bool
+) -> None:
+    mention = next(m for m in find_mentions(sentence) if m.text.startswith(name))
+    assert acted_as_subject(sentence, mention) is acted
+
+
+@pytest.mark.parametrize(
+    ("sentence", "place"),
+    [
+        (
+            "KABUL, Afghanistan (AP) \u2014 Taliban insurgents attacked two checkpoints.",
+            "KABUL, Afghanistan",
+        ),
+        ("ZAMBOANGA CITY -- Five Abu Sayyaf bandits were killed.", "ZAMBOANGA CITY"),
+        ("MOGADISHU (Mareeg) - At least 15 soldiers were killed.", "MOGADISHU"),
+        ("The UN said 15 soldiers were killed.", ""),
+    ],
+)
+def test_the_datelines_place(sentence: str, place: str) -> None:
+    assert sentence[: filed_from(sentence)] == place
+
+
+@pytest.mark.parametrize(
+    ("name", "glued_together"),
+    [("Boko HaramFifteen", True), ("McDonald", False), ("MacArthur", False), ("al-Qaeda", False)],
+)
+def test_names_scraped_text_glued_together(name: str, glued_together: bool) -> None:
+    assert glued(name) is glued_together
 
 
 @pytest.mark.parametrize(
@@ -253,3 +299,32 @@ def test_the_acled_row_names_civilians_no_actor_stands_for() -> None:
     assert (actor2.actor, actor2.inter) == ("Civilians", 7)
     battle = attack.model_copy(update={"event_type": "Battles", "sub_event_type": "Armed clash"})
     assert not civilians_hit(battle, side(battle, ActorRole.TARGET)).named
+
+
+def test_v16_the_dateline_is_no_side_and_the_subject_acted(tmp_path: Path) -> None:
+    text = (
+        "Published: Mon, May 6, 2019\n\n"
+        "ZAMBOANGA CITY -- Abu Sayyaf gunmen attacked an army patrol in Patikul town on "
+        "Monday, the military said.\n"
+    )
+
+    def script(sentence: str, attempt: int) -> Answer:
+        if sentence.startswith("ZAMBOANGA"):
+            return facts(
+                source="ZAMBOANGA CITY",
+                events=[
+                    event(
+                        "Armed clash",
+                        by=[("ZAMBOANGA CITY", "government")],
+                        against=[("Abu Sayyaf", "rebel group")],
+                        location="Patikul",
+                    )
+                ],
+            )
+        return facts()
+
+    stored = stored_events(tmp_path, text, script, ("extract.v15", "extract.v16"))
+    sides = {v: [(a["name"], a["role"]) for a in got[0]["actors"]] for v, got in stored.items()}
+    assert sides["extract.v16"] == [("Abu Sayyaf gunmen", "perpetrator")]
+    assert stored["extract.v16"][0]["reported_by"] is None
+    assert ("ZAMBOANGA CITY", "perpetrator") in sides["extract.v15"]

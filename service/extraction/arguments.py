@@ -16,6 +16,13 @@ What the small model gets wrong on articles it never saw, and what the words say
   model no place takes its sentence's best place candidate, else the place of the event told
   before it in the article (a later sentence about "the town" or "a second airstrike" is about
   the place just told), else the article's dateline.
+- ``active_subjects``: the subject of an active verb of violence acted ("Taliban insurgents
+  attacked two checkpoints"), whichever side the model put it on; it is the first side that
+  acted.
+- ``datelines_not_sides``: the dateline's place ("ZAMBOANGA CITY --") is where the reporter
+  filed from: no side and no source.
+- ``glued_names``: scraped text glues a headline to the first sentence ("Boko HaramFifteen
+  people were killed"); a name glued that way is no name.
 - ``civilians_in_figures``: civilians are the people an event hit; the guide counts them in the
   figures and lists no actor for them. The ACLED export still names them as actor2
   ("Civilians (Country)", inter code 7) on violence against civilians with no named target.
@@ -29,6 +36,7 @@ from typing import TYPE_CHECKING
 
 from service.extraction import nlp
 from service.extraction.mentions import Mention
+from service.extraction.sides import violent_verb
 
 if TYPE_CHECKING:
     from spacy.tokens import Token
@@ -136,3 +144,38 @@ def led_completed(sentence: str, mention: Mention) -> Mention:
         return mention
     end = mention.end + led.end()
     return Mention(mention.start, end, sentence[mention.start : end])
+
+
+def acted_as_subject(sentence: str, mention: Mention) -> bool:
+    """Whether the name is the subject of an active verb of violence ("Taliban insurgents
+    attacked two checkpoints", "Boko Haram fighters have killed 15 people")."""
+    doc = nlp.parse(sentence)
+    span = doc.char_span(mention.start, mention.end, alignment_mode="expand")
+    if span is None:
+        return False
+    token: Token = span.root
+    while token.dep_ in ("compound", "conj", "appos") and token.head is not token:
+        token = token.head
+    return token.dep_ == "nsubj" and violent_verb(token.head.lower_)
+
+
+# "ZAMBOANGA CITY -- ", "KABUL, Afghanistan (AP) — ", "MOGADISHU (Mareeg) - ".
+_DATELINE = re.compile(
+    r"^(?P<place>[A-Z][A-Z'.\-]+(?: [A-Z][A-Z'.\-]+)*(?:, [A-Z][\w.]*(?: [A-Z][\w.]*)*)?)"
+    r"(?: ?\([^()\n]{1,40}\))? ?(?:--|[-\u2013\u2014:]) "
+)
+
+
+def filed_from(sentence: str) -> int:
+    """Where the place of a dateline that opens the sentence ends (0: none); the outlet after
+    it ("(AP)") is the report's source."""
+    match = _DATELINE.match(sentence)
+    return match.end("place") if match is not None else 0
+
+
+_GLUED = re.compile(r"[a-z]{3,}[A-Z][a-z]")
+
+
+def glued(name: str) -> bool:
+    """Whether a name runs two words together as scraped text does ("Boko HaramFifteen")."""
+    return _GLUED.search(name) is not None

@@ -20,7 +20,10 @@ from service.extraction.actor_types import home_country, rule_type
 from service.extraction.aliases import alias_groups, canonical
 from service.extraction.aliases import key as name_key
 from service.extraction.arguments import (
+    acted_as_subject,
     describes_an_actor,
+    filed_from,
+    glued,
     led_completed,
     named_by_the_words,
     reports_only,
@@ -389,7 +392,13 @@ class RecordBuilder:
         chance = _Chances(probabilities)
         names_only = "names_are_names" in self.rules
 
+        dated = filed_from(sentence.text) if "datelines_not_sides" in self.rules else 0
+
         def junk(mention: Mention) -> bool:
+            if "glued_names" in self.rules and glued(mention.text):
+                return True
+            if mention.start < dated:
+                return True  # the dateline's place: where the reporter filed from
             return names_only and not_a_name(nlp.parse(sentence.text), mention)
 
         def name(number: int | None, listed: list[Mention] = names) -> Mention | None:
@@ -560,6 +569,12 @@ class RecordBuilder:
                     ]
                     for sides in (by, against)
                 )
+            if "active_subjects" in self.rules:
+                acted = [s for s in against if acted_as_subject(sentence.text, s.mention)]
+                if acted:
+                    keys = {name_key(s.mention.text) for s in acted}
+                    against = [s for s in against if s not in acted]
+                    by = acted + [s for s in by if name_key(s.mention.text) not in keys]
             violent = EVENT_TYPE_OF[draft.type] in _VIOLENT
             if "named_perpetrators" in self.rules and not by and violent:
                 hit = {name_key(side.mention.text) for side in against}

@@ -147,7 +147,8 @@ class ExtractionPrompt:
     # occurrence, told by its most informative report), "actors_are_organisations" and
     # "generic_sides" (no person, place, victims or unnamed forces as an actor). extract.v16
     # adds rules for an event's arguments (arguments.py): "reporters_not_sides",
-    # "named_perpetrators", "place_shapes", "every_event_placed", "civilians_in_figures".
+    # "named_perpetrators", "place_shapes", "every_event_placed", "civilians_in_figures",
+    # "active_subjects", "datelines_not_sides", "glued_names".
     rules: frozenset[str] = frozenset()
     typing: TypingQuestion | None = None
 
@@ -265,6 +266,9 @@ class PromptFile(BaseModel):
             "place_shapes",
             "every_event_placed",
             "civilians_in_figures",
+            "active_subjects",
+            "datelines_not_sides",
+            "glued_names",
         ]
     ] = []
     typing: TypingQuestion | None = None

@@ -100,6 +100,11 @@ _VIOLENT = re.compile(
 Grammar = Literal["acted", "hit"]
 
 
+def violent_verb(word: str) -> bool:
+    """Whether a lower-case word is a form of a verb of violence ("attacked", "killed")."""
+    return _VIOLENT.match(word) is not None
+
+
 @dataclass(frozen=True, slots=True)
 class Side:
     """One pick of the model for a side: the name, the type it gave, its probability."""
