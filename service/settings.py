@@ -82,7 +82,7 @@ class Settings(BaseSettings):
         default=1, ge=1, le=64, description="LLM calls in flight per extraction run."
     )
 
-    prompt_version: str = Field(default="extract.v15", description="Prompt file in prompts/.")
+    prompt_version: str = Field(default="extract.v16", description="Prompt file in prompts/.")
 
     workers: int = Field(default=1, ge=1, le=32, description="Extraction runs processed at once.")
     run_max_attempts: int = Field(

@@ -347,9 +347,13 @@ ClientFactory = Callable[..., Any]
 
 
 @pytest.fixture
-async def client(tmp_path: Path, fake_llm: FakeLLM) -> AsyncIterator[AsyncTestClient[Any]]:
+async def client(
+    request: pytest.FixtureRequest, tmp_path: Path, fake_llm: FakeLLM
+) -> AsyncIterator[AsyncTestClient[Any]]:
+    """The app on the fake LLM; a test module's ``PROMPT_VERSION`` names the prompt it runs."""
     http = fake_llm.client()
-    app = create_app(make_settings(tmp_path), llm_http_client=http)
+    version = getattr(request.module, "PROMPT_VERSION", DEFAULT_PROMPT)
+    app = create_app(make_settings(tmp_path, prompt_version=version), llm_http_client=http)
     async with AsyncTestClient(app=app) as test_client:
         yield test_client
     await http.aclose()

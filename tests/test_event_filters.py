@@ -59,6 +59,12 @@ def fake_llm() -> FakeLLM:
     return FakeLLM(script=script)
 
 
+# extract.v15's records list civilians as targets: the filters are tested on sides of every
+# inter code. extract.v16 lists civilians as no actor; its rows and inter=7 are tested in
+# test_extract_v16_rules.py.
+PROMPT_VERSION = "extract.v15"
+
+
 async def post_articles(client: AsyncTestClient[Any]) -> dict[str, int]:
     """Four events: an air strike in Douma (Rif-dimashq) killing 40 civilians, Jaysh al-Islam's
     shelling of Damascus (Dimashq) killing 4, Russian forces' shelling of Kharkiv killing

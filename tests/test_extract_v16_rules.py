@@ -7,6 +7,8 @@ location (every_event_placed); civilians are counted by figures, not listed as a
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 import pytest
@@ -28,8 +30,8 @@ from service.extraction.questions import questions_for
 from service.extraction.sides import victims
 from service.extraction.taxonomy import ActorRole
 from service.store.read_models import EventRead
-from tests.fake_llm import Answer, event, facts
-from tests.inprocess import stored_events
+from tests.fake_llm import Answer, FakeLLM, event, facts
+from tests.inprocess import running_app, stored_events
 
 V16_RULES = {
     "reporters_not_sides",
@@ -328,3 +330,38 @@ def test_v16_the_dateline_is_no_side_and_the_subject_acted(tmp_path: Path) -> No
     assert sides["extract.v16"] == [("Abu Sayyaf gunmen", "perpetrator")]
     assert stored["extract.v16"][0]["reported_by"] is None
     assert ("ZAMBOANGA CITY", "perpetrator") in sides["extract.v15"]
+
+
+def test_v16_civilians_no_actor_stands_for_are_the_rows_actor2(tmp_path: Path) -> None:
+    text = (
+        "Published: Tue, May 7, 2019\n\n"
+        "Gunmen abducted three villagers in Kidal on Monday, a local official said.\n"
+    )
+
+    def script(sentence: str, attempt: int) -> Answer:
+        if sentence.startswith("Gunmen"):
+            return facts(
+                events=[
+                    event(
+                        "Abduction/forced disappearance",
+                        by=[("Gunmen", "political militia")],
+                        against=[("villagers", "civilians")],
+                        location="Kidal",
+                    )
+                ],
+                figures=["abducted"],
+            )
+        return facts()
+
+    with running_app(tmp_path, FakeLLM(script=script)) as client:
+        posted = client.post("/articles?wait=10", json={"text": text}).json()
+        [stored] = posted["article"]["events"]
+        assert [(a["name"], a["role"]) for a in stored["actors"]] == [("Gunmen", "perpetrator")]
+        assert [e["id"] for e in client.get("/events?inter=7").json()["items"]] == [stored["id"]]
+        [row] = list(csv.DictReader(io.StringIO(client.get("/events.csv").text, newline="")))
+    assert (row["actor2"], row["inter2"], row["civilian_targeting"]) == (
+        "Civilians (Mali)",
+        "7",
+        "Civilian targeting",
+    )
+    assert row["interaction"] == "37"

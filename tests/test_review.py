@@ -15,6 +15,11 @@ from service.app import create_app
 from tests.conftest import ARTICLE, make_settings, seed_script
 from tests.fake_llm import FakeLLM
 
+# extract.v15's records: the strike lists civilians as its target, whose role a
+# reviewer corrects. extract.v16 lists civilians as no actor
+# (test_extract_v16_rules.py).
+PROMPT_VERSION = "extract.v15"
+
 STRIKE = "Air/drone strike"
 SHELLING = "Shelling/artillery/missile attack"
 

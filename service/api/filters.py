@@ -188,7 +188,8 @@ def event_filter(
             le=8,
             description="Only events with an actor of this ACLED inter code on either side "
             "(1 state forces, 2 rebel groups, 3 political militias, 4 identity militias, "
-            "5 rioters, 6 protesters, 7 civilians, 8 external/other forces)",
+            "5 rioters, 6 protesters, 7 civilians, 8 external/other forces); 7 also takes "
+            "violence against civilians with no named target, as the ACLED export does",
         ),
     ] = None,
 ) -> EventFilter:

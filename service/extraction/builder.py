@@ -561,6 +561,10 @@ class RecordBuilder:
             if "sides_are_actors" in self.rules:
                 by, against = settle_sides(sentence.text, by, against)
             if "reporters_not_sides" in self.rules:
+                for side in (*by, *against):
+                    if reports_only(sentence.text, side.mention):
+                        # the article's actor still, as a source is: no side of this event
+                        self._actor(sentence, side.mention, side.actor_type)
                 by, against = (
                     [
                         replace(side, mention=led_completed(sentence.text, side.mention))

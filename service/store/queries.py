@@ -11,11 +11,12 @@ from sqlalchemy import exists as sa_exists
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 
 from service import acled
 from service.errors import NotFoundError
-from service.extraction.taxonomy import ActorRole, FigureCategory
+from service.extraction.taxonomy import ActorRole, ActorType, EventType, FigureCategory
 from service.identifiers import event_id_cnty
 from service.store.filters import (
     ActorFilter,
@@ -710,7 +711,19 @@ def _place_and_count_clauses(stmt: Any, f: EventFilter) -> Any:
                 col(EventActor.role).in_(sides),
             )
         )
-        stmt = stmt.where(col(Event.id).in_(coded))
+        condition: ColumnElement[bool] = col(Event.id).in_(coded)
+        if f.inter == acled.INTER_CODE[ActorType.CIVILIANS]:
+            # violence against civilians with no named target: the ACLED row's actor2 is
+            # "Civilians" (exports.civilians_hit), whom extract.v16 lists as no actor
+            targeted = select(EventActor.event_id).where(
+                col(EventActor.role) == ActorRole.TARGET.value
+            )
+            condition = or_(
+                condition,
+                (col(Event.event_type) == EventType.VIOLENCE_AGAINST_CIVILIANS.value)
+                & col(Event.id).not_in(targeted),
+            )
+        stmt = stmt.where(condition)
     return stmt
 
 
