@@ -22,6 +22,7 @@ from service.extraction.arguments import (
     led_completed,
     named_by_the_words,
     reports_only,
+    speaks,
 )
 from service.extraction.mentions import Mention, find_mentions
 from service.extraction.places import Placeness, judge
@@ -197,6 +198,12 @@ def test_words_that_describe_an_actor(name: str, describes: bool) -> None:
 )
 def test_civilians_by_their_name(name: str, civilians: bool) -> None:
     assert victims(name) is civilians
+
+
+def test_a_name_that_speaks_is_no_place() -> None:
+    sentence = "Sobejana said the troops continue to advance in Patikul."
+    assert speaks(sentence, _mention(sentence, "Sobejana"))
+    assert not speaks(sentence, _mention(sentence, "Patikul"))
 
 
 def test_a_known_place_is_one_whatever_the_parser_says() -> None:

@@ -9,9 +9,9 @@ What the small model gets wrong on articles it never saw, and what the words say
 - ``named_perpetrators``: the words name who acted when the model named no one: "an ambush
   carried out by al Shabaab", "an attack claimed by Islamic State", "a Saudi-led coalition
   airstrike", "a second RSF strike".
-- ``place_shapes``: "Britain-based" describes an actor, not where it happened; a name the
-  article uses as a side ("Daesh") is no place; Arabic place names keep their article
-  ("al-Safra" is a town after "the town of").
+- ``place_shapes``: "Britain-based" describes an actor, not where it happened; a name that
+  speaks ("Sobejana said") or that the article uses as a side ("Daesh") is no place; Arabic
+  place names keep their article ("al-Safra" is a town after "the town of").
 - ``every_event_placed``: an ACLED row always has a location. An event whose sentence gave the
   model no place takes its sentence's best place candidate, else the place of the event told
   before it in the article (a later sentence about "the town" or "a second airstrike" is about
@@ -179,3 +179,14 @@ _GLUED = re.compile(r"[a-z]{3,}[A-Z][a-z]")
 def glued(name: str) -> bool:
     """Whether a name runs two words together as scraped text does ("Boko HaramFifteen")."""
     return _GLUED.search(name) is not None
+
+
+_SPEECH = re.compile(
+    r"^\s+(?:said|says|told|added|stated|confirmed|noted|explained|warned|claimed|denied)\b"
+)
+
+
+def speaks(sentence: str, mention: Mention) -> bool:
+    """Whether the sentence has the name speak ("Sobejana said"): a person or a government,
+    not where anything happened."""
+    return _SPEECH.match(sentence[mention.end :]) is not None

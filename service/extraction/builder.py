@@ -27,6 +27,7 @@ from service.extraction.arguments import (
     led_completed,
     named_by_the_words,
     reports_only,
+    speaks,
 )
 from service.extraction.confidence import AnswerProbabilities, Calibration, Kind, combine
 from service.extraction.dates import find_date_expressions, resolve_date
@@ -314,12 +315,12 @@ class RecordBuilder:
                 return line.strip()[span[0] : span[1]]
         return None
 
-    def _not_a_place(self, mention: Mention) -> bool:
+    def _not_a_place(self, mention: Mention, sentence: str) -> bool:
         """extract.v16's place_shapes: a word describing an actor ("Britain-based"), or a name
         the article uses for a side and never as a place ("Daesh"), is no place."""
         if "place_shapes" not in self.rules:
             return False
-        if describes_an_actor(mention.text):
+        if describes_an_actor(mention.text) or speaks(sentence, mention):
             return True
         key = canonical(self._aliases, name_key(mention.text))
         return (
@@ -473,7 +474,8 @@ class RecordBuilder:
                     )
                 candidates = [
                     Candidate(c.mention, Placeness.NOT_A_PLACE, c.country)
-                    if (no_place and c.mention is place) or self._not_a_place(c.mention)
+                    if (no_place and c.mention is place)
+                    or self._not_a_place(c.mention, sentence.text)
                     else c
                     for c in judged
                 ]
@@ -502,7 +504,7 @@ class RecordBuilder:
                 fallback = choose_place(
                     # the sentence's best candidate, as for a pick that is no place
                     Mention(0, 0, ""),
-                    [c for c in judged if not self._not_a_place(c.mention)],
+                    [c for c in judged if not self._not_a_place(c.mention, sentence.text)],
                     sentence.text if specific else None,
                 )
                 if fallback is None:
@@ -512,7 +514,7 @@ class RecordBuilder:
                             n
                             for n in names
                             if is_place(n.text, sentence.text, al_places=True)
-                            and not self._not_a_place(n)
+                            and not self._not_a_place(n, sentence.text)
                         ),
                         None,
                     )
