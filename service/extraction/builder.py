@@ -316,8 +316,9 @@ class RecordBuilder:
         return None
 
     def _not_a_place(self, mention: Mention, sentence: str) -> bool:
-        """extract.v16's place_shapes: a word describing an actor ("Britain-based"), or a name
-        the article uses for a side and never as a place ("Daesh"), is no place."""
+        """extract.v16's place_shapes: a word describing an actor ("Britain-based"), a name
+        that speaks ("Sobejana said"), or a name the article uses for a side and never as a
+        place ("Daesh"), is no place."""
         if "place_shapes" not in self.rules:
             return False
         if describes_an_actor(mention.text) or speaks(sentence, mention):
