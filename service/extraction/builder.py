@@ -307,6 +307,17 @@ class RecordBuilder:
                 actor.actor_type = rule_type(actor.name, self.home)
         return [a for a in self._actors if a.actor_type is None and a.in_event]
 
+    def _no_reporters(self, sentence: Sentence, sides: list[Side]) -> list[Side]:
+        """extract.v16's reporters_not_sides: the sides less the names credited with the
+        report, which stay actors of the article as a source does; "Saudi-led" completed."""
+        kept = []
+        for side in sides:
+            if reports_only(sentence.text, side.mention):
+                self._actor(sentence, side.mention, side.actor_type)
+            else:
+                kept.append(replace(side, mention=led_completed(sentence.text, side.mention)))
+        return kept
+
     def _filed_from(self) -> str | None:
         """The place of the article's dateline ("KABUL, Afghanistan (AP) -"), if it has one."""
         for line in self.text.splitlines()[:8]:
@@ -564,17 +575,9 @@ class RecordBuilder:
             if "sides_are_actors" in self.rules:
                 by, against = settle_sides(sentence.text, by, against)
             if "reporters_not_sides" in self.rules:
-                for side in (*by, *against):
-                    if reports_only(sentence.text, side.mention):
-                        # the article's actor still, as a source is: no side of this event
-                        self._actor(sentence, side.mention, side.actor_type)
                 by, against = (
-                    [
-                        replace(side, mention=led_completed(sentence.text, side.mention))
-                        for side in sides
-                        if not reports_only(sentence.text, side.mention)
-                    ]
-                    for sides in (by, against)
+                    self._no_reporters(sentence, by),
+                    self._no_reporters(sentence, against),
                 )
             if "active_subjects" in self.rules:
                 acted = [s for s in against if acted_as_subject(sentence.text, s.mention)]
